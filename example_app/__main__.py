@@ -1,0 +1,63 @@
+"""``python -m example_app``: serve the example app on http://127.0.0.1:8000."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+import uvicorn
+
+from .app import build_app
+from .secrets_file import KEY_FILE_NAME, DevSecrets
+
+DEFAULT_DATABASE = "nextens_guard_demo.sqlite3"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m example_app", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--database-url",
+        default=f"sqlite:///{DEFAULT_DATABASE}",
+        help="SQLite or PostgreSQL URL (default: a SQLite file in the current folder)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL"),
+        help="Redis URL (default: $REDIS_URL; without it, the in-process limiter)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="recreate the demo data")
+    parser.add_argument(
+        "--no-guard", action="store_true", help="the same app without two-step verification"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("example_app")
+
+    key_file = Path(KEY_FILE_NAME).resolve()
+    secrets, created = DevSecrets.load_or_create(key_file)
+    log.info(
+        "development keys %s %s: for this demo only, never for production",
+        "generated in" if created else "read from",
+        key_file,
+    )
+    if not args.no_guard:
+        if args.redis_url:
+            log.info("rate limits and used codes shared through Redis")
+        else:
+            log.info("no Redis URL: using the in-process limiter (fine for one process only)")
+    app = build_app(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        secrets=secrets,
+        guard=not args.no_guard,
+        fresh=args.fresh,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

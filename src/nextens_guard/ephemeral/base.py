@@ -1,0 +1,144 @@
+"""Shared ephemeral state: failed attempts, lockouts, used codes, invalidation.
+
+One interface, two implementations: :mod:`.redis` for any number of processes and
+:mod:`.memory` for a single process. Every operation that decides whether an attempt
+counts is atomic, so parallel requests cannot slip past a limit.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = [
+    "ALL_TOPIC",
+    "AttemptResult",
+    "Ephemeral",
+    "InvalidationSink",
+    "Limits",
+    "Outcome",
+    "Purpose",
+]
+
+ALL_TOPIC = "*"
+
+
+class Purpose(enum.StrEnum):
+    """What a user typed; each has its own failure counters."""
+
+    CODE = "code"
+    RESET_CODE = "reset_code"
+    PASSWORD = "password"  # noqa: S105 - a purpose name, not a password
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REPLAYED = "replayed"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How failures turn into lockouts (see GuardSettings for the defaults and why)."""
+
+    max_failures: int
+    lockout_seconds: int
+    lockout_max_seconds: int
+    address_max_failures: int
+    address_window_seconds: int
+    failure_memory_seconds: int
+
+    def lockout_for(self, failures: int) -> int:
+        """Seconds of lockout after ``failures`` consecutive failures (0: none yet).
+
+        The wait doubles with every failure past the limit, up to the cap.
+        """
+        if failures < self.max_failures:
+            return 0
+        doublings = min(failures - self.max_failures, 30)
+        return int(min(self.lockout_seconds * 2**doublings, self.lockout_max_seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    outcome: Outcome
+    # Seconds until the next attempt may be made; > 0 whenever the user or address is
+    # locked out now, including by the failure just recorded.
+    retry_after: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome is Outcome.ACCEPTED
+
+
+class InvalidationSink(Protocol):
+    """What receives invalidation messages in each process."""
+
+    def invalidate(self, topic: str) -> None: ...
+
+    def invalidate_all(self) -> None: ...
+
+
+class Ephemeral(ABC):
+    """Ephemeral state shared by every process of the app."""
+
+    @abstractmethod
+    async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
+        """Seconds until this user may try again from this address; 0 when they may now.
+
+        A cheap look before slow work (a password hash); :meth:`settle` decides.
+        """
+
+    @abstractmethod
+    async def settle(
+        self,
+        purpose: Purpose,
+        user_id: str,
+        address: str,
+        *,
+        correct: bool,
+        step: int | None = None,
+    ) -> AttemptResult:
+        """Record one attempt, atomically, in one round trip.
+
+        In this order: a user or address that is locked out gets ``LOCKED`` and nothing
+        is counted. A ``correct`` attempt whose ``step`` (the TOTP time step matched,
+        or None for things that are not codes) is later than every step this user had
+        accepted before gets ``ACCEPTED``: the step is remembered and the user's
+        consecutive failures for this purpose are cleared. A correct attempt with a step
+        already used (or older) gets ``REPLAYED`` and counts as a failure. Anything else
+        gets ``REJECTED`` and counts as a failure for the user (consecutive) and for the
+        address (in a window). A failure that reaches a limit starts a lockout, and its
+        result carries ``retry_after > 0``.
+        """
+
+    @abstractmethod
+    async def clear(self, user_id: str) -> None:
+        """Forget this user's failures, lockouts and used steps (after an admin reset)."""
+
+    @abstractmethod
+    async def publish(self, topic: str) -> None:
+        """Tell every process that cached state about ``topic`` is stale.
+
+        ``topic`` is ``user:<id>`` for one user or :data:`ALL_TOPIC` for everything.
+        """
+
+    @abstractmethod
+    async def start(self, sink: InvalidationSink) -> None:
+        """Begin delivering published topics to ``sink`` in this process."""
+
+    @property
+    @abstractmethod
+    def listening(self) -> bool:
+        """Whether published topics reach this process now; a cache may be trusted only then."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise :class:`~nextens_guard.errors.ServiceUnavailable` when the state is unreachable."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections and stop listening."""

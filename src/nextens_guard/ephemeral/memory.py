@@ -1,0 +1,210 @@
+"""Ephemeral state for a single process, kept in dictionaries.
+
+Every operation runs without an ``await`` between reading and writing, so on one event
+loop each is atomic by construction. Expired entries are swept out as writes come in,
+so a flood of made-up user ids or addresses cannot grow the process without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .base import ALL_TOPIC, AttemptResult, Ephemeral, InvalidationSink, Limits, Outcome, Purpose
+
+__all__ = ["LAST_STEP_TTL_SECONDS", "MemoryEphemeral"]
+
+logger = logging.getLogger(__name__)
+
+# How long a user's last accepted TOTP step is remembered. A step can be matched only
+# while it is within one step (30 s) of the verifier's clock, so after 90 s no code of
+# that step or an older one can be accepted anyway; ten minutes leaves a wide margin
+# for clocks that disagree. Kept equal to the Redis implementation's constant.
+LAST_STEP_TTL_SECONDS = 10 * 60
+
+# A full sweep costs one pass over every entry; running it only after as many writes as
+# there are entries keeps the cost per write constant while never letting expired
+# entries outnumber live ones by more than this floor.
+_SWEEP_MIN_WRITES = 1024
+# A sweep also runs when this much clock time has passed, so memory shrinks after a
+# flood even when few writes follow it.
+_SWEEP_EVERY_SECONDS = 60.0
+
+
+@dataclass(slots=True)
+class _UserFailures:
+    count: int
+    locked_until: float
+    forget_at: float
+
+
+@dataclass(slots=True)
+class _AddressWindow:
+    count: int
+    ends_at: float
+
+
+@dataclass(slots=True)
+class _LastStep:
+    step: int
+    forget_at: float
+
+
+def _whole_seconds(seconds: float) -> int:
+    # Rounded up, so a client that waits exactly this long is never a moment early.
+    return max(1, math.ceil(seconds))
+
+
+class MemoryEphemeral(Ephemeral):
+    """Failures, lockouts, used steps and invalidation for one process.
+
+    ``clock`` returns seconds; it only needs to move forward (tests pass a fake one).
+    """
+
+    def __init__(self, limits: Limits, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limits = limits
+        self._clock = clock
+        self._failures: dict[tuple[Purpose, str], _UserFailures] = {}
+        self._addresses: dict[tuple[Purpose, str], _AddressWindow] = {}
+        self._steps: dict[str, _LastStep] = {}
+        self._sinks: list[InvalidationSink] = []
+        self._writes_since_sweep = 0
+        self._last_sweep = clock()
+
+    def __len__(self) -> int:
+        """Entries held now, expired ones included until the next sweep."""
+        return len(self._failures) + len(self._addresses) + len(self._steps)
+
+    async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
+        wait = self._wait(purpose, user_id, address, self._clock())
+        return _whole_seconds(wait) if wait > 0 else 0
+
+    async def settle(
+        self,
+        purpose: Purpose,
+        user_id: str,
+        address: str,
+        *,
+        correct: bool,
+        step: int | None = None,
+    ) -> AttemptResult:
+        now = self._clock()
+        wait = self._wait(purpose, user_id, address, now)
+        if wait > 0:
+            return AttemptResult(Outcome.LOCKED, _whole_seconds(wait))
+
+        outcome = Outcome.REJECTED
+        if correct:
+            last = self._last_step(user_id, now)
+            if step is None or last is None or step > last:
+                if step is not None:
+                    self._steps[user_id] = _LastStep(step, now + LAST_STEP_TTL_SECONDS)
+                self._failures.pop((purpose, user_id), None)
+                self._wrote(now)
+                return AttemptResult(Outcome.ACCEPTED)
+            outcome = Outcome.REPLAYED
+
+        limits = self._limits
+        failures = self._user_failures(purpose, user_id, now)
+        if failures is None:
+            failures = _UserFailures(0, 0.0, 0.0)
+            self._failures[(purpose, user_id)] = failures
+        failures.count += 1
+        lock = limits.lockout_for(failures.count)
+        if lock > 0:
+            failures.locked_until = now + lock
+        failures.forget_at = now + max(limits.failure_memory_seconds, lock)
+
+        window = self._address_window(purpose, address, now)
+        if window is None:
+            window = _AddressWindow(0, now + limits.address_window_seconds)
+            self._addresses[(purpose, address)] = window
+        window.count += 1
+        wait = float(lock)
+        if window.count >= limits.address_max_failures:
+            wait = max(wait, window.ends_at - now)
+
+        self._wrote(now)
+        return AttemptResult(outcome, _whole_seconds(wait) if wait > 0 else 0)
+
+    async def clear(self, user_id: str) -> None:
+        for purpose in Purpose:
+            self._failures.pop((purpose, user_id), None)
+        self._steps.pop(user_id, None)
+
+    async def publish(self, topic: str) -> None:
+        for sink in list(self._sinks):
+            _deliver(sink, topic)
+
+    async def start(self, sink: InvalidationSink) -> None:
+        self._sinks.append(sink)
+
+    @property
+    def listening(self) -> bool:
+        return bool(self._sinks)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._sinks.clear()
+
+    def _wait(self, purpose: Purpose, user_id: str, address: str, now: float) -> float:
+        wait = 0.0
+        failures = self._user_failures(purpose, user_id, now)
+        if failures is not None and failures.locked_until > now:
+            wait = failures.locked_until - now
+        window = self._address_window(purpose, address, now)
+        if window is not None and window.count >= self._limits.address_max_failures:
+            wait = max(wait, window.ends_at - now)
+        return wait
+
+    def _user_failures(self, purpose: Purpose, user_id: str, now: float) -> _UserFailures | None:
+        failures = self._failures.get((purpose, user_id))
+        if failures is not None and failures.forget_at <= now:
+            del self._failures[(purpose, user_id)]
+            return None
+        return failures
+
+    def _address_window(self, purpose: Purpose, address: str, now: float) -> _AddressWindow | None:
+        window = self._addresses.get((purpose, address))
+        if window is not None and window.ends_at <= now:
+            del self._addresses[(purpose, address)]
+            return None
+        return window
+
+    def _last_step(self, user_id: str, now: float) -> int | None:
+        last = self._steps.get(user_id)
+        if last is not None and last.forget_at <= now:
+            del self._steps[user_id]
+            return None
+        return None if last is None else last.step
+
+    def _wrote(self, now: float) -> None:
+        self._writes_since_sweep += 1
+        if (
+            self._writes_since_sweep >= max(_SWEEP_MIN_WRITES, len(self))
+            or now - self._last_sweep >= _SWEEP_EVERY_SECONDS
+        ):
+            self._sweep(now)
+
+    def _sweep(self, now: float) -> None:
+        self._failures = {k: v for k, v in self._failures.items() if v.forget_at > now}
+        self._addresses = {k: v for k, v in self._addresses.items() if v.ends_at > now}
+        self._steps = {k: v for k, v in self._steps.items() if v.forget_at > now}
+        self._writes_since_sweep = 0
+        self._last_sweep = now
+
+
+def _deliver(sink: InvalidationSink, topic: str) -> None:
+    # A failing cache must not make the publisher fail, nor stop other sinks hearing it.
+    try:
+        if topic == ALL_TOPIC:
+            sink.invalidate_all()
+        else:
+            sink.invalidate(topic)
+    except Exception:
+        logger.exception("an invalidation sink failed")

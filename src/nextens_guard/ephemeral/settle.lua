@@ -1,0 +1,94 @@
+-- Look at or settle one attempt, atomically, on the Redis server's clock.
+--
+-- Every process runs the same script against the same keys, so parallel attempts are
+-- counted one after another and a limit is never passed; using the server's TIME
+-- means processes whose clocks disagree still agree on when a lockout ends.
+--
+-- KEYS[1]  the user's failures for this purpose: a hash with
+--          n            consecutive failures
+--          locked_until end of the current lockout, in ms of server time
+-- KEYS[2]  the address's failures for this purpose: a counter that lives one window
+-- KEYS[3]  the last TOTP step this user had accepted (shared by every purpose)
+-- ARGV[1]  'peek' (only report the wait), 'right' or 'wrong'
+-- ARGV[2]  the TOTP step a right code matched; '' when the attempt is not a code
+-- ARGV[3]  max_failures            ARGV[4]  lockout_seconds
+-- ARGV[5]  lockout_max_seconds     ARGV[6]  address_max_failures
+-- ARGV[7]  address_window_seconds  ARGV[8]  failure_memory_seconds
+-- ARGV[9]  seconds to remember the last accepted step
+--
+-- Returns {outcome, seconds to wait}; outcome is 'accepted', 'rejected', 'replayed',
+-- 'locked', or 'open' for a peek at a user and address that may try now.
+
+local user_key, address_key, step_key = KEYS[1], KEYS[2], KEYS[3]
+local mode, step = ARGV[1], ARGV[2]
+local max_failures = tonumber(ARGV[3])
+local lockout_ms = tonumber(ARGV[4]) * 1000
+local lockout_max_ms = tonumber(ARGV[5]) * 1000
+local address_max_failures = tonumber(ARGV[6])
+local address_window_ms = tonumber(ARGV[7]) * 1000
+local failure_memory_ms = tonumber(ARGV[8]) * 1000
+local step_ttl_seconds = ARGV[9]
+
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+-- Rounded up, so a client that waits exactly this long is never a moment early.
+local function whole_seconds(ms)
+  return math.max(1, math.ceil(ms / 1000))
+end
+
+local wait = 0
+local locked_until = tonumber(redis.call('HGET', user_key, 'locked_until') or 0)
+if locked_until > now then
+  wait = locked_until - now
+end
+if tonumber(redis.call('GET', address_key) or 0) >= address_max_failures then
+  wait = math.max(wait, redis.call('PTTL', address_key))
+end
+if wait > 0 then
+  return {'locked', whole_seconds(wait)}
+end
+if mode == 'peek' then
+  return {'open', 0}
+end
+
+local outcome = 'rejected'
+if mode == 'right' then
+  local last = redis.call('GET', step_key)
+  if step == '' or not last or tonumber(step) > tonumber(last) then
+    if step ~= '' then
+      redis.call('SET', step_key, step, 'EX', step_ttl_seconds)
+    end
+    redis.call('DEL', user_key)
+    return {'accepted', 0}
+  end
+  outcome = 'replayed'
+end
+
+-- A failure: the user's consecutive count and the address's window count both grow.
+local failures = redis.call('HINCRBY', user_key, 'n', 1)
+local lock_ms = 0
+if failures >= max_failures then
+  -- Limits.lockout_for: the wait doubles with every failure past the limit, up to the cap.
+  local doublings = math.min(failures - max_failures, 30)
+  lock_ms = math.min(lockout_ms * 2 ^ doublings, lockout_max_ms)
+  redis.call('HSET', user_key, 'locked_until', now + lock_ms)
+end
+-- A lockout longer than the failure memory must not be forgotten before it ends.
+redis.call('PEXPIRE', user_key, math.max(failure_memory_ms, lock_ms))
+
+local address_failures = redis.call('INCR', address_key)
+local window_left = redis.call('PTTL', address_key)
+if window_left < 0 then
+  -- The first failure opens the window; it is never extended, so it is a fixed window.
+  redis.call('PEXPIRE', address_key, address_window_ms)
+  window_left = address_window_ms
+end
+if address_failures >= address_max_failures then
+  lock_ms = math.max(lock_ms, window_left)
+end
+
+if lock_ms > 0 then
+  return {outcome, whole_seconds(lock_ms)}
+end
+return {outcome, 0}

@@ -1,0 +1,181 @@
+"""TwoFactorMiddleware: per request, pass, send to enrollment, or send to the code prompt.
+
+It sits inside the host's SessionMiddleware. A verified request costs one call to the
+backend's ``authenticated_user_id`` (a session read) and two dictionary lookups; the
+database, Redis and the backend's slow paths are only touched when the per-process
+cache does not know the user, which published invalidations keep honest.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from collections.abc import Sequence
+
+from starlette._utils import get_route_path
+from starlette.datastructures import URL
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .backend import AuthBackend
+from .ephemeral.base import Ephemeral
+from .errors import ServiceUnavailable
+from .guard import Guard
+from .settings import GuardSettings
+from .store.base import Store
+from .web.pages import HOST_ROOT_KEY, GuardPages
+from .web.responses import SECURITY_HEADERS, wants_json, with_query
+from .web.session import VERIFIED_KEY
+
+__all__ = ["TwoFactorMiddleware"]
+
+logger = logging.getLogger("nextens_guard")
+
+# RFC 6455 7.4.1: 1008 is "policy violation"; sent before accept, the server answers 403.
+WS_POLICY_VIOLATION = 1008
+
+
+def normalise_path(path: str) -> str:
+    """The path a lenient router might resolve ``path`` to: no ``//``, ``.`` or ``..``."""
+    clean = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
+    return "/" + clean.lstrip("/")
+
+
+class TwoFactorMiddleware:
+    """Pure ASGI middleware that asks for a second step after the host's password login.
+
+    ``exempt_paths`` in the settings (the host's login, logout and static files) pass
+    without a second step. A path is exempt only when it is already in normal form and
+    matches exactly, so ``//``, ``/./``, ``..``, encoded slashes or other casing never
+    reach a protected page.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        backend: AuthBackend,
+        settings: GuardSettings,
+        store: Store | None = None,
+        ephemeral: Ephemeral | None = None,
+    ) -> None:
+        self.app = app
+        self.guard = Guard(backend=backend, settings=settings, store=store, ephemeral=ephemeral)
+        self.pages = GuardPages(self.guard)
+        self.prefix = settings.prefix
+        self.exempt: Sequence[str] = tuple(p.rstrip("/") or "/" for p in settings.exempt_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._lifespan_receive(receive), send)
+            return
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if "session" not in scope:
+            logger.error("SessionMiddleware must wrap TwoFactorMiddleware")
+            await self._refuse(scope, receive, send, 503)
+            return
+
+        path = get_route_path(scope)
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            scope[HOST_ROOT_KEY] = scope.get("root_path", "")
+            if not self.guard.started:
+                await self._start_or_refuse(scope, receive, send)
+                if not self.guard.started:
+                    return
+            await self.pages(scope, receive, send)
+            return
+        if self._is_exempt(path):
+            await self.app(scope, receive, send)
+            return
+
+        try:
+            user_id = await self.guard.backend.authenticated_user_id(scope)
+            if user_id is None:
+                await self.app(scope, receive, send)
+                return
+            state = self.guard.cache.get(user_id)
+            if state is None:
+                await self.guard.startup()
+                state = await self.guard.state_of(user_id)
+        except Exception as exc:
+            # Backend, database or Redis: fail closed, and say nothing secret.
+            logger.warning("two-step check unavailable: %s", type(exc).__name__)
+            await self._refuse(scope, receive, send, 503)
+            return
+
+        if not state.required:
+            await self.app(scope, receive, send)
+            return
+        marker = scope["session"].get(VERIFIED_KEY)
+        if (
+            state.generation is not None
+            and isinstance(marker, list)
+            and marker == [user_id, state.generation]
+        ):
+            await self.app(scope, receive, send)
+            return
+        action = "enroll" if state.generation is None else "verify"
+        await self._send_to(action, scope, receive, send)
+
+    def _is_exempt(self, path: str) -> bool:
+        if not self.exempt or normalise_path(path) != path:
+            return False
+        return any(path == p or path.startswith(p + "/") or p == "/" for p in self.exempt)
+
+    def _lifespan_receive(self, receive: Receive) -> Receive:
+        async def lifespan_receive() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.guard.startup()
+                except ServiceUnavailable as exc:
+                    # The app still starts; guarded requests get a 503 until the part is back.
+                    logger.warning("guard not started yet: %s", exc)
+            elif message["type"] == "lifespan.shutdown":
+                await self.guard.shutdown()
+            return message
+
+        return lifespan_receive
+
+    async def _start_or_refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.guard.startup()
+        except Exception as exc:
+            logger.warning("guard not started yet: %s", type(exc).__name__)
+            await self._refuse(scope, receive, send, 503)
+
+    async def _send_to(self, action: str, scope: Scope, receive: Receive, send: Send) -> None:
+        root = scope.get("root_path", "")
+        page = f"{root}{self.prefix}/{action}"
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
+            return
+        if scope["method"] in ("GET", "HEAD"):
+            url = URL(scope=scope)
+            target = url.path + (f"?{url.query}" if url.query else "")
+            page = with_query(page, next=target)
+        response: Response
+        if wants_json(scope):
+            response = JSONResponse(
+                {"error": "two_factor_required", "action": action, "url": page},
+                status_code=401,
+            )
+        else:
+            response = RedirectResponse(page, status_code=303)
+        _secure(response)
+        await response(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1011})
+            return
+        await self.pages.error_response(HTTPConnection(scope), status)(scope, receive, send)  # type: ignore[arg-type]
+
+
+def _secure(response: Response) -> None:
+    for name, value in SECURITY_HEADERS:
+        response.headers[name] = value
+    response.headers.add_vary_header("Cookie")

@@ -1,0 +1,36 @@
+"""The result of anything a user types that the guard checks: a code, a reset code, a password."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = ["Attempt", "Verdict"]
+
+
+class Verdict(enum.StrEnum):
+    ACCEPTED = "accepted"
+    MISSING = "missing"  # nothing typed
+    MALFORMED = "malformed"  # cannot be right: wrong length or characters
+    REJECTED = "rejected"
+    REPLAYED = "replayed"
+    LOCKED = "locked"
+    NOT_ENROLLED = "not_enrolled"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    verdict: Verdict
+    # Seconds to wait before the next attempt; > 0 means locked out now.
+    retry_after: int = 0
+    # Steps the phone's clock seems off by, when a code matched only that far away.
+    drift_steps: int | None = None
+    generation: int | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.verdict is Verdict.ACCEPTED
+
+    @property
+    def locked(self) -> bool:
+        return self.verdict is Verdict.LOCKED or self.retry_after > 0

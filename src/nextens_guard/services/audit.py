@@ -1,0 +1,81 @@
+"""Security events: stored for the office's admins, and handed to the host's hook."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..store.base import AuditRecord, Store
+
+__all__ = ["Audit", "AuditEvent", "EventKind"]
+
+logger = logging.getLogger("nextens_guard.audit")
+
+
+class EventKind(enum.StrEnum):
+    ENROLLMENT_STARTED = "enrollment_started"
+    ENROLLED = "enrolled"
+    VERIFIED = "verified"
+    CODE_FAILED = "code_failed"
+    RESET_CODE_FAILED = "reset_code_failed"
+    PASSWORD_FAILED = "password_failed"  # noqa: S105 - an event name
+    LOCKED_OUT = "locked_out"
+    RECOVERED = "recovered"
+    RESET_BY_ADMIN = "reset_by_admin"
+    RESET_CODE_VIEWED = "reset_code_viewed"
+    ACTIVATED = "activated"
+    DEACTIVATED = "deactivated"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """A security event as the host's hook receives it. It never holds a secret."""
+
+    kind: EventKind
+    outcome: str
+    at: datetime
+    actor_id: str | None = None
+    subject_id: str | None = None
+    office_id: str | None = None
+    address: str | None = None
+    detail: str = ""
+
+
+class Audit:
+    def __init__(
+        self, store: Store, hook: Callable[[AuditEvent], Awaitable[None]] | None = None
+    ) -> None:
+        self._store = store
+        self._hook = hook
+
+    async def record(self, event: AuditEvent) -> None:
+        """Store the event, then tell the host's hook; a failing hook never breaks the request."""
+        await self._store.add_event(
+            AuditRecord(
+                at=event.at,
+                event=event.kind.value,
+                outcome=event.outcome,
+                actor_id=event.actor_id,
+                subject_id=event.subject_id,
+                office_id=event.office_id,
+                address=event.address,
+                detail=event.detail,
+            )
+        )
+        logger.info(
+            "%s outcome=%s actor=%s subject=%s office=%s",
+            event.kind.value,
+            event.outcome,
+            event.actor_id,
+            event.subject_id,
+            event.office_id,
+        )
+        if self._hook is None:
+            return
+        try:
+            await self._hook(event)
+        except Exception:
+            logger.exception("the host's event hook failed for %s", event.kind.value)

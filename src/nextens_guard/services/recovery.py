@@ -1,0 +1,85 @@
+"""Recovery with the personal reset code: it voids the enrollment, so the user enrolls anew."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from ..backend import GuardUser
+from ..crypto import Envelope
+from ..ephemeral.base import Ephemeral, Outcome, Purpose
+from ..reset_codes import normalise_reset_code, reset_codes_match
+from ..settings import GuardSettings
+from ..store.base import Store
+from .attempts import Attempt, Verdict
+from .audit import Audit, AuditEvent, EventKind
+from .enrollment import RESET_CODE_PURPOSE
+from .policy import user_topic
+
+__all__ = ["RecoveryService"]
+
+
+class RecoveryService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        ephemeral: Ephemeral,
+        envelope: Envelope,
+        audit: Audit,
+        settings: GuardSettings,
+        announce: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self._announce = announce
+        self._store = store
+        self._ephemeral = ephemeral
+        self._envelope = envelope
+        self._audit = audit
+        self._settings = settings
+
+    async def recover(self, user: GuardUser, raw: str | None, address: str) -> Attempt:
+        record = await self._store.get_enrollment(user.id)
+        if record is None or not record.enrolled or record.reset_code is None:
+            return Attempt(Verdict.NOT_ENROLLED)
+        if not raw or not raw.strip():
+            return Attempt(Verdict.MISSING)
+        typed = normalise_reset_code(raw)
+        if typed is None:
+            return Attempt(Verdict.MALFORMED)
+        stored = self._envelope.open(
+            record.reset_code, user_id=user.id, purpose=RESET_CODE_PURPOSE
+        ).decode("ascii")
+        result = await self._ephemeral.settle(
+            Purpose.RESET_CODE, user.id, address, correct=reset_codes_match(stored, typed)
+        )
+        now = datetime.fromtimestamp(self._settings.clock(), UTC)
+        event = AuditEvent(
+            kind=EventKind.RECOVERED,
+            outcome="ok",
+            at=now,
+            actor_id=user.id,
+            subject_id=user.id,
+            office_id=user.office_id,
+            address=address,
+        )
+        if result.outcome is not Outcome.ACCEPTED:
+            verdict = Verdict(result.outcome.value)
+            kind = (
+                EventKind.LOCKED_OUT if verdict is Verdict.LOCKED else EventKind.RESET_CODE_FAILED
+            )
+            await self._audit.record(
+                AuditEvent(
+                    kind=kind,
+                    outcome=verdict.value,
+                    at=now,
+                    actor_id=user.id,
+                    subject_id=user.id,
+                    office_id=user.office_id,
+                    address=address,
+                )
+            )
+            return Attempt(verdict, retry_after=result.retry_after)
+        await self._store.void_enrollments([user.id], now=now)
+        await self._announce(user_topic(user.id))
+        await self._audit.record(event)
+        return Attempt(Verdict.ACCEPTED)

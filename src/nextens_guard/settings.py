@@ -1,0 +1,97 @@
+"""Every option of the guard in one keyword-only object, with its default beside it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from .errors import GuardError
+
+if TYPE_CHECKING:
+    from .services.audit import AuditEvent
+
+__all__ = ["GuardSettings"]
+
+DEFAULT_PREFIX = "/2fa"
+DEFAULT_LOGIN_PATH = "/login"
+DEFAULT_ISSUER = "Nextens"
+DEFAULT_DATABASE_URL = "sqlite:///nextens_guard.sqlite3"
+DEFAULT_KEY_PREFIX = "nextens_guard"
+# NIST SP 800-63B 5.2.2 asks for at most 100 consecutive failures; the product asks for 10.
+DEFAULT_MAX_FAILURES = 10
+DEFAULT_LOCKOUT_SECONDS = 60
+DEFAULT_LOCKOUT_MAX_SECONDS = 15 * 60
+# An office shares one public address, so the per-address limit is a wider net than the
+# per-user one: it slows a spray across many users without locking a whole office out.
+DEFAULT_ADDRESS_MAX_FAILURES = 50
+DEFAULT_ADDRESS_WINDOW_SECONDS = 15 * 60
+DEFAULT_FAILURE_MEMORY_SECONDS = 24 * 60 * 60
+DEFAULT_DRIFT_HINT_STEPS = 10
+DEFAULT_CACHE_TTL_SECONDS = 30.0
+DEFAULT_MAX_BODY_BYTES = 16 * 1024
+DEFAULT_CSRF_MAX_AGE_SECONDS = 12 * 60 * 60
+DEFAULT_ENROLLMENT_MAX_AGE_SECONDS = 60 * 60
+AES_KEY_BYTES = 32
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardSettings:
+    """Configuration of :class:`~nextens_guard.TwoFactorMiddleware`.
+
+    ``secret_key`` signs the guard's form tokens; ``encryption_keys`` maps key ids to
+    32-byte AES keys, the first one encrypting new secrets and every one decrypting,
+    so a key can rotate without a flag day.
+    """
+
+    secret_key: str
+    encryption_keys: Mapping[str, bytes]
+    database_url: str = DEFAULT_DATABASE_URL
+    table_prefix: str = "nextens_guard_"
+    redis_url: str | None = None
+    key_prefix: str = DEFAULT_KEY_PREFIX
+    prefix: str = DEFAULT_PREFIX
+    login_path: str = DEFAULT_LOGIN_PATH
+    exempt_paths: Sequence[str] = ()
+    issuer: str = DEFAULT_ISSUER
+    max_failures: int = DEFAULT_MAX_FAILURES
+    lockout_seconds: int = DEFAULT_LOCKOUT_SECONDS
+    lockout_max_seconds: int = DEFAULT_LOCKOUT_MAX_SECONDS
+    address_max_failures: int = DEFAULT_ADDRESS_MAX_FAILURES
+    address_window_seconds: int = DEFAULT_ADDRESS_WINDOW_SECONDS
+    failure_memory_seconds: int = DEFAULT_FAILURE_MEMORY_SECONDS
+    drift_hint_steps: int = DEFAULT_DRIFT_HINT_STEPS
+    cache_ttl_seconds: float = DEFAULT_CACHE_TTL_SECONDS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    csrf_max_age_seconds: int = DEFAULT_CSRF_MAX_AGE_SECONDS
+    enrollment_max_age_seconds: int = DEFAULT_ENROLLMENT_MAX_AGE_SECONDS
+    template_loader: jinja2.BaseLoader | None = None
+    on_event: Callable[[AuditEvent], Awaitable[None]] | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def __post_init__(self) -> None:
+        # Real checks, not asserts: `python -O` must not turn a weak setup into a silent one.
+        if len(self.secret_key) < 32:
+            raise GuardError("secret_key must be at least 32 characters")
+        if not self.encryption_keys:
+            raise GuardError("encryption_keys needs at least one key")
+        for key_id, key in self.encryption_keys.items():
+            if not key_id or ":" in key_id or not key_id.isascii():
+                raise GuardError("an encryption key id must be non-empty ASCII without ':'")
+            if len(key) != AES_KEY_BYTES:
+                raise GuardError(f"encryption key {key_id!r} must be {AES_KEY_BYTES} bytes")
+        if not self.prefix.startswith("/") or self.prefix.endswith("/") or len(self.prefix) < 2:
+            raise GuardError("prefix must look like '/2fa'")
+        if self.max_failures < 1 or self.address_max_failures < 1:
+            raise GuardError("failure limits must be at least 1")
+
+    def __repr__(self) -> str:
+        # Keys and the signing secret never reach a log line through a repr.
+        return (
+            f"GuardSettings(prefix={self.prefix!r}, database_url=<set>, "
+            f"redis_url={'<set>' if self.redis_url else None}, "
+            f"key_ids={list(self.encryption_keys)})"
+        )

@@ -1,0 +1,138 @@
+"""Durable state: enrollments, office policy and audit events, behind one interface.
+
+The store keeps ciphertexts as opaque bytes; encrypting and decrypting is the
+services' business (see :mod:`nextens_guard.crypto`), so no implementation can
+forget it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["AuditRecord", "EnrollmentRecord", "Store"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentRecord:
+    """One user's two-step verification state.
+
+    ``generation`` changes on every confirm, reset and deactivation and never goes
+    back, so a verified session that remembers it becomes void the moment it changes.
+    The ``pending_*`` fields hold an enrollment in progress: nothing of it counts until
+    it is confirmed.
+    """
+
+    user_id: str
+    generation: int
+    secret: bytes | None
+    reset_code: bytes | None
+    confirmed_at: datetime | None
+    last_verified_at: datetime | None
+    pending_secret: bytes | None
+    pending_reset_code: bytes | None
+    pending_started_at: datetime | None
+    pending_code_ok_at: datetime | None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.secret is not None and self.confirmed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """A security event as stored. ``detail`` is a short reason, never a secret."""
+
+    at: datetime
+    event: str
+    outcome: str
+    actor_id: str | None = None
+    subject_id: str | None = None
+    office_id: str | None = None
+    address: str | None = None
+    detail: str = ""
+    id: int | None = None
+
+
+class Store(ABC):
+    @abstractmethod
+    async def setup(self) -> None:
+        """Create the tables and indexes when missing; safe to run at every start."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise ServiceUnavailable when the database does not answer."""
+
+    # Enrollments
+
+    @abstractmethod
+    async def get_enrollment(self, user_id: str) -> EnrollmentRecord | None: ...
+
+    @abstractmethod
+    async def get_generations(self, user_ids: Collection[str]) -> dict[str, int]:
+        """The generation of each user that has a confirmed enrollment."""
+
+    @abstractmethod
+    async def start_pending(
+        self, user_id: str, *, secret: bytes, reset_code: bytes, now: datetime
+    ) -> None:
+        """Store a new enrollment in progress, replacing any earlier one in progress.
+
+        A confirmed enrollment of the user stays as it is until :meth:`confirm_pending`.
+        """
+
+    @abstractmethod
+    async def mark_pending_code_ok(self, user_id: str, *, now: datetime) -> bool:
+        """Note that a correct code was typed for the enrollment in progress.
+
+        False when there is none.
+        """
+
+    @abstractmethod
+    async def confirm_pending(
+        self, user_id: str, *, now: datetime, started_after: datetime
+    ) -> int | None:
+        """Make the enrollment in progress the user's enrollment, in one statement.
+
+        Only when a correct code was typed for it and it started after ``started_after``.
+        Returns the new generation, or None when nothing was confirmed.
+        """
+
+    @abstractmethod
+    async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
+        """Destroy secrets, reset codes and anything in progress; bump the generation.
+
+        Returns the ids of the users that had something to destroy.
+        """
+
+    @abstractmethod
+    async def touch_verified(self, user_id: str, *, now: datetime) -> None: ...
+
+    @abstractmethod
+    async def list_enrollments(self, user_ids: Collection[str]) -> list[EnrollmentRecord]: ...
+
+    # Office policy
+
+    @abstractmethod
+    async def active_offices(self, office_ids: Collection[str]) -> set[str]:
+        """Which of these offices have two-step verification switched on."""
+
+    @abstractmethod
+    async def set_offices_active(
+        self, office_ids: Collection[str], *, active: bool, actor_id: str | None, now: datetime
+    ) -> None: ...
+
+    # Audit
+
+    @abstractmethod
+    async def add_event(self, record: AuditRecord) -> None: ...
+
+    @abstractmethod
+    async def recent_events(
+        self, *, office_ids: Collection[str], limit: int = 50
+    ) -> Sequence[AuditRecord]: ...

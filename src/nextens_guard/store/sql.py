@@ -1,0 +1,556 @@
+"""The durable store in SQL: one implementation for SQLite and PostgreSQL.
+
+SQLite is the embedded default; PostgreSQL serves a deployment with several app
+servers. Both run the very same SQLAlchemy Core statements. Every change that must
+not be seen half done is a single statement, so a crash leaves the old state or the
+new one and two processes racing each other get exactly one winner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    event,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import Insert
+
+from ..errors import GuardError, ServiceUnavailable
+from .base import AuditRecord, EnrollmentRecord, Store
+
+__all__ = ["SQLStore"]
+
+DEFAULT_TABLE_PREFIX = "nextens_guard_"
+# Several app workers may write to one SQLite file; a writer waits this long for
+# another one's transaction instead of failing at once with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A database that does not answer must turn into a 503 quickly, not hang a request.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10.0
+POSTGRES_COMMAND_TIMEOUT_SECONDS = 30.0
+# Both databases cap the number of bound parameters in one statement (SQLite at
+# 32766, asyncpg at 32767); an office with more users than that is unlikely, but a
+# chunked IN list costs nothing.
+IN_CHUNK_SIZE = 1000
+SETUP_ATTEMPTS = 5
+# PostgreSQL allows 63 bytes per identifier; the longest name we add is 23 characters.
+MAX_TABLE_PREFIX_LENGTH = 40
+_TABLE_PREFIX_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# SQLAlchemy dropped the "postgres" name years ago, yet many hosting platforms still
+# hand out postgres:// URLs.
+_BACKEND_ALIASES = {"postgres": "postgresql"}
+# What a database that is down, overloaded or misconfigured raises: the driver's own
+# errors (wrapped by SQLAlchemy), a connection refused or timed out, an exhausted pool.
+_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError, PoolTimeoutError)
+
+
+class _UTCDateTime(TypeDecorator[datetime]):
+    """A moment in time, stored in UTC and always read back aware and in UTC.
+
+    SQLite has no time zone type and SQLAlchemy writes its datetimes without an
+    offset, so converting to UTC first is what keeps comparisons in SQL correct.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = _utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    # A naive datetime is ambiguous, and guessing its zone would shift every window
+    # of the guard by hours on a server that does not run in UTC.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the store needs timezone-aware datetimes")
+    return value.astimezone(UTC)
+
+
+def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK_SIZE):
+        yield unique[start : start + IN_CHUNK_SIZE]
+
+
+def _async_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        # The URL may hold a password, so it stays out of the message.
+        raise GuardError("database_url is not a valid database URL") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    backend = _BACKEND_ALIASES.get(backend, backend)
+    if backend not in _ASYNC_DRIVERS:
+        raise GuardError("database_url must point to SQLite or PostgreSQL")
+    if driver:
+        return parsed.set(drivername=f"{backend}+{driver}")
+    return parsed.set(drivername=_ASYNC_DRIVERS[backend])
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # The busy timeout first, so that switching to WAL waits for a process that is
+        # just creating the file instead of failing.
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+        # WAL lets readers carry on while one worker writes.
+        cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()
+
+
+def _unavailable(operation: str, exc: BaseException) -> ServiceUnavailable:
+    # Only the class name of the driver's error: its text, and SQLAlchemy's even more
+    # so, can carry bound parameters, and those hold ciphertexts.
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return ServiceUnavailable(f"database unavailable: {operation} failed ({type(cause).__name__})")
+
+
+class SQLStore(Store):
+    """The store on SQLite or PostgreSQL through SQLAlchemy Core (async).
+
+    ``table_prefix`` starts the name of every table and index, so the guard can
+    share a database with the host app. :meth:`close` disposes of the engine only
+    when :meth:`from_url` created it; an engine passed in stays its owner's.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, table_prefix: str = DEFAULT_TABLE_PREFIX) -> None:
+        if engine.dialect.name not in _ASYNC_DRIVERS:
+            raise GuardError("SQLStore works with SQLite and PostgreSQL only")
+        if not _TABLE_PREFIX_RE.match(table_prefix) or len(table_prefix) > (
+            MAX_TABLE_PREFIX_LENGTH
+        ):
+            raise GuardError(
+                "table_prefix must be letters, digits and underscores, "
+                f"at most {MAX_TABLE_PREFIX_LENGTH} characters, not starting with a digit"
+            )
+        self._engine = engine
+        self._owns_engine = False
+        self._postgres = engine.dialect.name == "postgresql"
+        if not self._postgres and not event.contains(
+            engine.sync_engine, "connect", _sqlite_on_connect
+        ):
+            event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        self._metadata = MetaData()
+        self._enrollments = Table(
+            f"{table_prefix}enrollments",
+            self._metadata,
+            Column("user_id", String(255), primary_key=True),
+            Column("generation", BigInteger, nullable=False),
+            Column("secret", LargeBinary, nullable=True),
+            Column("reset_code", LargeBinary, nullable=True),
+            Column("confirmed_at", _UTCDateTime, nullable=True),
+            Column("last_verified_at", _UTCDateTime, nullable=True),
+            Column("pending_secret", LargeBinary, nullable=True),
+            Column("pending_reset_code", LargeBinary, nullable=True),
+            Column("pending_started_at", _UTCDateTime, nullable=True),
+            Column("pending_code_ok_at", _UTCDateTime, nullable=True),
+            Column("updated_at", _UTCDateTime, nullable=False),
+        )
+        self._offices = Table(
+            f"{table_prefix}office_policies",
+            self._metadata,
+            Column("office_id", String(255), primary_key=True),
+            Column("active", Boolean, nullable=False),
+            Column("changed_at", _UTCDateTime, nullable=False),
+            Column("changed_by", String(255), nullable=True),
+        )
+        self._events = Table(
+            f"{table_prefix}audit_events",
+            self._metadata,
+            # SQLite autoincrements only a column declared exactly INTEGER PRIMARY KEY.
+            Column(
+                "id",
+                BigInteger().with_variant(Integer, "sqlite"),
+                primary_key=True,
+                autoincrement=True,
+            ),
+            Column("at", _UTCDateTime, nullable=False),
+            Column("event", String(255), nullable=False),
+            Column("outcome", String(255), nullable=False),
+            Column("actor_id", String(255), nullable=True),
+            Column("subject_id", String(255), nullable=True),
+            Column("office_id", String(255), nullable=True),
+            Column("address", Text, nullable=True),
+            Column("detail", Text, nullable=False),
+        )
+        # Index names live in one namespace per schema on PostgreSQL, hence the prefix.
+        Index(f"{table_prefix}audit_office_at", self._events.c.office_id, self._events.c.at)
+        Index(f"{table_prefix}audit_subject_at", self._events.c.subject_id, self._events.c.at)
+
+    @classmethod
+    def from_url(cls, url: str, *, table_prefix: str = DEFAULT_TABLE_PREFIX) -> SQLStore:
+        """A store on its own engine, for a plain ``sqlite:///path`` or ``postgresql://`` URL.
+
+        The async driver is picked for URLs that name none (aiosqlite, asyncpg);
+        a URL that names one keeps it.
+        """
+        async_url = _async_url(url)
+        options: dict[str, Any] = {}
+        if async_url.get_backend_name() == "postgresql":
+            defaults = {
+                "timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+                "command_timeout": POSTGRES_COMMAND_TIMEOUT_SECONDS,
+            }
+            if async_url.get_driver_name() == "asyncpg":
+                options["connect_args"] = {
+                    key: value for key, value in defaults.items() if key not in async_url.query
+                }
+            # A restarted server leaves dead connections in the pool; checking one
+            # before use turns that into a reconnect instead of a failed request.
+            options["pool_pre_ping"] = True
+        engine = create_async_engine(async_url, **options)
+        try:
+            store = cls(engine, table_prefix=table_prefix)
+        except BaseException:
+            engine.sync_engine.dispose()
+            raise
+        store._owns_engine = True
+        return store
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @asynccontextmanager
+    async def _transaction(self, operation: str) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.begin() as conn:
+                yield conn
+        except _UNAVAILABLE_ERRORS as exc:
+            raise _unavailable(operation, exc) from None
+        except StatementError as exc:
+            # Not an outage but a value the database could not take; its text shows
+            # the bound parameters all the same.
+            cause = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+            raise GuardError(f"database {operation} failed ({cause})") from None
+
+    # Lifecycle
+
+    async def setup(self) -> None:
+        for attempt in range(1, SETUP_ATTEMPTS + 1):
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(self._metadata.create_all, checkfirst=True)
+            except _UNAVAILABLE_ERRORS as exc:
+                # Two processes starting at once can both find a table missing and both
+                # create it; the loser fails (on PostgreSQL with a duplicate key in the
+                # catalog, on SQLite with "already exists") and finds it there next time.
+                if isinstance(exc, DBAPIError) and attempt < SETUP_ATTEMPTS:
+                    await asyncio.sleep(0.05 * attempt)
+                    continue
+                raise _unavailable("setup", exc) from None
+            return
+
+    async def drop(self) -> None:
+        """Drop the guard's tables with every enrollment, policy and audit event in them.
+
+        Destructive and final: for tests and for removing the guard from a database.
+        """
+        async with self._transaction("drop") as conn:
+            await conn.run_sync(self._metadata.drop_all, checkfirst=True)
+
+    async def close(self) -> None:
+        if self._owns_engine:
+            await self._engine.dispose()
+
+    async def ping(self) -> None:
+        async with self._transaction("ping") as conn:
+            await conn.execute(select(1))
+
+    # Enrollments
+
+    def _enrollment(self, row: Any) -> EnrollmentRecord:
+        return EnrollmentRecord(
+            user_id=row.user_id,
+            generation=row.generation,
+            secret=row.secret,
+            reset_code=row.reset_code,
+            confirmed_at=row.confirmed_at,
+            last_verified_at=row.last_verified_at,
+            pending_secret=row.pending_secret,
+            pending_reset_code=row.pending_reset_code,
+            pending_started_at=row.pending_started_at,
+            pending_code_ok_at=row.pending_code_ok_at,
+        )
+
+    async def get_enrollment(self, user_id: str) -> EnrollmentRecord | None:
+        t = self._enrollments
+        async with self._transaction("get_enrollment") as conn:
+            row = (await conn.execute(select(t).where(t.c.user_id == user_id))).first()
+        return None if row is None else self._enrollment(row)
+
+    async def get_generations(self, user_ids: Collection[str]) -> dict[str, int]:
+        t = self._enrollments
+        generations: dict[str, int] = {}
+        async with self._transaction("get_generations") as conn:
+            for chunk in _chunks(user_ids):
+                result = await conn.execute(
+                    select(t.c.user_id, t.c.generation).where(
+                        t.c.user_id.in_(chunk),
+                        t.c.secret.is_not(None),
+                        t.c.confirmed_at.is_not(None),
+                    )
+                )
+                generations.update((row.user_id, int(row.generation)) for row in result)
+        return generations
+
+    def _upsert(self, table: Table, rows: list[dict[str, Any]], *, update: Sequence[str]) -> Insert:
+        # Both dialects spell INSERT ... ON CONFLICT DO UPDATE alike; it is one atomic
+        # statement, so two processes writing the same row never collide.
+        stmt: postgresql.Insert | sqlite.Insert
+        if self._postgres:
+            stmt = postgresql.insert(table).values(rows)
+        else:
+            stmt = sqlite.insert(table).values(rows)
+        return stmt.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={name: stmt.excluded[name] for name in update},
+        )
+
+    async def start_pending(
+        self, user_id: str, *, secret: bytes, reset_code: bytes, now: datetime
+    ) -> None:
+        now = _utc(now)
+        stmt = self._upsert(
+            self._enrollments,
+            [
+                {
+                    "user_id": user_id,
+                    "generation": 0,
+                    "pending_secret": secret,
+                    "pending_reset_code": reset_code,
+                    "pending_started_at": now,
+                    # A code typed for an earlier attempt must not confirm this one.
+                    "pending_code_ok_at": None,
+                    "updated_at": now,
+                }
+            ],
+            update=(
+                "pending_secret",
+                "pending_reset_code",
+                "pending_started_at",
+                "pending_code_ok_at",
+                "updated_at",
+            ),
+        )
+        async with self._transaction("start_pending") as conn:
+            await conn.execute(stmt)
+
+    async def mark_pending_code_ok(self, user_id: str, *, now: datetime) -> bool:
+        now = _utc(now)
+        t = self._enrollments
+        stmt = (
+            update(t)
+            .where(t.c.user_id == user_id, t.c.pending_secret.is_not(None))
+            .values(pending_code_ok_at=now, updated_at=now)
+            .returning(t.c.user_id)
+        )
+        async with self._transaction("mark_pending_code_ok") as conn:
+            return (await conn.execute(stmt)).first() is not None
+
+    async def confirm_pending(
+        self, user_id: str, *, now: datetime, started_after: datetime
+    ) -> int | None:
+        now = _utc(now)
+        started_after = _utc(started_after)
+        t = self._enrollments
+        # One statement: the database evaluates every SET against the old row, and a
+        # second confirm waiting on the row lock finds pending_code_ok_at cleared.
+        stmt = (
+            update(t)
+            .where(
+                t.c.user_id == user_id,
+                t.c.pending_secret.is_not(None),
+                t.c.pending_reset_code.is_not(None),
+                t.c.pending_code_ok_at.is_not(None),
+                t.c.pending_started_at > started_after,
+            )
+            .values(
+                secret=t.c.pending_secret,
+                reset_code=t.c.pending_reset_code,
+                confirmed_at=now,
+                generation=t.c.generation + 1,
+                pending_secret=None,
+                pending_reset_code=None,
+                pending_started_at=None,
+                pending_code_ok_at=None,
+                updated_at=now,
+            )
+            .returning(t.c.generation)
+        )
+        async with self._transaction("confirm_pending") as conn:
+            generation = (await conn.execute(stmt)).scalar_one_or_none()
+        return None if generation is None else int(generation)
+
+    async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
+        now = _utc(now)
+        t = self._enrollments
+        has_something = or_(
+            t.c.secret.is_not(None),
+            t.c.reset_code.is_not(None),
+            t.c.confirmed_at.is_not(None),
+            t.c.pending_secret.is_not(None),
+            t.c.pending_reset_code.is_not(None),
+            t.c.pending_started_at.is_not(None),
+            t.c.pending_code_ok_at.is_not(None),
+        )
+        voided: list[str] = []
+        # The row stays with its generation raised: deleting it would let a later
+        # enrollment start at a generation an old verified session still remembers.
+        async with self._transaction("void_enrollments") as conn:
+            for chunk in _chunks(user_ids):
+                result = await conn.execute(
+                    update(t)
+                    .where(t.c.user_id.in_(chunk), has_something)
+                    .values(
+                        secret=None,
+                        reset_code=None,
+                        confirmed_at=None,
+                        pending_secret=None,
+                        pending_reset_code=None,
+                        pending_started_at=None,
+                        pending_code_ok_at=None,
+                        generation=t.c.generation + 1,
+                        updated_at=now,
+                    )
+                    .returning(t.c.user_id)
+                )
+                voided.extend(result.scalars())
+        return sorted(voided)
+
+    async def touch_verified(self, user_id: str, *, now: datetime) -> None:
+        now = _utc(now)
+        t = self._enrollments
+        async with self._transaction("touch_verified") as conn:
+            await conn.execute(
+                update(t).where(t.c.user_id == user_id).values(last_verified_at=now, updated_at=now)
+            )
+
+    async def list_enrollments(self, user_ids: Collection[str]) -> list[EnrollmentRecord]:
+        t = self._enrollments
+        records: list[EnrollmentRecord] = []
+        async with self._transaction("list_enrollments") as conn:
+            for chunk in _chunks(user_ids):
+                result = await conn.execute(
+                    select(t).where(t.c.user_id.in_(chunk)).order_by(t.c.user_id)
+                )
+                records.extend(self._enrollment(row) for row in result)
+        return records
+
+    # Office policy
+
+    async def active_offices(self, office_ids: Collection[str]) -> set[str]:
+        t = self._offices
+        active: set[str] = set()
+        async with self._transaction("active_offices") as conn:
+            for chunk in _chunks(office_ids):
+                result = await conn.execute(
+                    select(t.c.office_id).where(t.c.office_id.in_(chunk), t.c.active.is_(True))
+                )
+                active.update(result.scalars())
+        return active
+
+    async def set_offices_active(
+        self, office_ids: Collection[str], *, active: bool, actor_id: str | None, now: datetime
+    ) -> None:
+        now = _utc(now)
+        async with self._transaction("set_offices_active") as conn:
+            # _chunks sorts, so two changes of overlapping groups lock their rows in
+            # the same order and cannot deadlock on PostgreSQL.
+            for chunk in _chunks(office_ids):
+                rows = [
+                    {
+                        "office_id": office_id,
+                        "active": active,
+                        "changed_at": now,
+                        "changed_by": actor_id,
+                    }
+                    for office_id in chunk
+                ]
+                await conn.execute(
+                    self._upsert(self._offices, rows, update=("active", "changed_at", "changed_by"))
+                )
+
+    # Audit
+
+    async def add_event(self, record: AuditRecord) -> None:
+        async with self._transaction("add_event") as conn:
+            await conn.execute(
+                self._events.insert().values(
+                    at=_utc(record.at),
+                    event=record.event,
+                    outcome=record.outcome,
+                    actor_id=record.actor_id,
+                    subject_id=record.subject_id,
+                    office_id=record.office_id,
+                    address=record.address,
+                    detail=record.detail,
+                )
+            )
+
+    async def recent_events(
+        self, *, office_ids: Collection[str], limit: int = 50
+    ) -> Sequence[AuditRecord]:
+        if not office_ids or limit <= 0:
+            return []
+        t = self._events
+        stmt = (
+            select(t)
+            .where(t.c.office_id.in_(sorted(set(office_ids))))
+            # The id breaks ties between events of the same moment: later insert first.
+            .order_by(t.c.at.desc(), t.c.id.desc())
+            .limit(limit)
+        )
+        async with self._transaction("recent_events") as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [
+            AuditRecord(
+                at=row.at,
+                event=row.event,
+                outcome=row.outcome,
+                actor_id=row.actor_id,
+                subject_id=row.subject_id,
+                office_id=row.office_id,
+                address=row.address,
+                detail=row.detail,
+                id=row.id,
+            )
+            for row in rows
+        ]

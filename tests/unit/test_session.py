@@ -1,0 +1,248 @@
+"""What the guard keeps in the host's session: a CSRF nonce and an opaque verified marker."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from nextens_guard.web import session as guard_session
+from nextens_guard.web.session import CsrfTokens, forget_verified, is_verified, mark_verified
+
+SECRET_KEY = "a-signing-secret-of-at-least-32-characters"
+OTHER_SECRET_KEY = "another-signing-secret-of-32-characters-or-more"
+T0 = 1_750_000_000
+
+Session = dict[str, Any]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The signer's clock, in whole seconds as itsdangerous counts them; move it by assigning."""
+    now = [T0]
+
+    def get_timestamp(self: TimestampSigner) -> int:
+        return now[0]
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", get_timestamp)
+    return now
+
+
+@pytest.fixture
+def csrf() -> CsrfTokens:
+    return CsrfTokens(SECRET_KEY, max_age=3600)
+
+
+# CSRF tokens
+
+
+def test_a_form_token_checks_for_the_session_it_was_issued_for(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    token = csrf.issue(session)
+
+    assert csrf.check(session, token)
+
+
+def test_a_session_keeps_one_nonce_across_forms(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    first = csrf.issue(session)
+    second = csrf.issue(session)
+
+    assert csrf.check(session, first)
+    assert csrf.check(session, second)
+
+
+def test_the_session_holds_a_nonce_and_not_the_token(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    token = csrf.issue(session)
+
+    assert token not in json.dumps(session)
+    assert SECRET_KEY not in json.dumps(session)
+
+
+def test_a_form_token_survives_the_json_session_cookie(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    token = csrf.issue(session)
+
+    assert csrf.check(json.loads(json.dumps(session)), token)
+
+
+def test_a_form_token_from_another_session_is_foreign(csrf: CsrfTokens) -> None:
+    mine: Session = {}
+    theirs: Session = {}
+    csrf.issue(mine)
+    their_token = csrf.issue(theirs)
+
+    assert not csrf.check(mine, their_token)
+
+
+def test_a_form_token_does_not_check_for_a_session_without_a_nonce(csrf: CsrfTokens) -> None:
+    token = csrf.issue({})
+
+    assert not csrf.check({}, token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "garbage", "a.b.c", "eyJ9.e30.AAAA", "\x00", "x" * 600, "x" * 100_000],
+)
+def test_a_missing_empty_or_garbage_form_token_is_refused(
+    csrf: CsrfTokens, token: str | None
+) -> None:
+    session: Session = {}
+    csrf.issue(session)
+
+    assert not csrf.check(session, token)
+
+
+def test_a_very_long_form_token_is_refused_even_when_well_signed(csrf: CsrfTokens) -> None:
+    # A random nonce, so the signed token cannot compress below the limit.
+    session: Session = {guard_session.CSRF_KEY: secrets.token_urlsafe(450)}
+    token = csrf.issue(session)
+    assert len(token) > 512
+
+    assert not csrf.check(session, token)
+
+
+def test_a_form_token_signed_with_another_secret_key_is_refused(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    csrf.issue(session)
+    forged = CsrfTokens(OTHER_SECRET_KEY, max_age=3600).issue(session)
+
+    assert not csrf.check(session, forged)
+
+
+def test_a_value_signed_for_another_purpose_is_not_a_form_token(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    csrf.issue(session)
+    nonce = session[guard_session.CSRF_KEY]
+    other_purpose = URLSafeTimedSerializer(SECRET_KEY, salt="something-else").dumps(nonce)
+    no_salt = URLSafeTimedSerializer(SECRET_KEY).dumps(nonce)
+
+    assert not csrf.check(session, other_purpose)
+    assert not csrf.check(session, no_salt)
+
+
+def test_a_bare_nonce_is_not_a_form_token(csrf: CsrfTokens) -> None:
+    session: Session = {}
+    csrf.issue(session)
+
+    assert not csrf.check(session, session[guard_session.CSRF_KEY])
+
+
+def test_a_form_token_expires_after_max_age(clock: list[int]) -> None:
+    csrf = CsrfTokens(SECRET_KEY, max_age=60)
+    session: Session = {}
+    token = csrf.issue(session)
+
+    clock[0] = T0 + 60
+    assert csrf.check(session, token)
+    clock[0] = T0 + 61
+    assert not csrf.check(session, token)
+
+
+def test_a_form_token_with_max_age_zero_is_stale_one_second_later(clock: list[int]) -> None:
+    csrf = CsrfTokens(SECRET_KEY, max_age=0)
+    session: Session = {}
+    token = csrf.issue(session)
+
+    clock[0] = T0 + 1
+    assert not csrf.check(session, token)
+
+
+def test_a_form_token_from_the_future_is_refused(clock: list[int]) -> None:
+    csrf = CsrfTokens(SECRET_KEY, max_age=3600)
+    session: Session = {}
+    token = csrf.issue(session)
+
+    clock[0] = T0 - 10
+    assert not csrf.check(session, token)
+
+
+def test_the_form_field_is_named_csrf_token() -> None:
+    assert guard_session.CSRF_FIELD == "csrf_token"
+
+
+def test_the_session_keys_are_namespaced() -> None:
+    assert guard_session.CSRF_KEY.startswith("nextens_guard.")
+    assert guard_session.VERIFIED_KEY.startswith("nextens_guard.")
+
+
+# The verified marker
+
+
+def test_a_marked_session_is_verified_for_that_user_and_generation() -> None:
+    session: Session = {}
+    mark_verified(session, "anna", 1)
+
+    assert is_verified(session, "anna", 1)
+
+
+def test_a_new_session_is_not_verified() -> None:
+    assert not is_verified({}, "anna", 1)
+
+
+def test_the_marker_for_one_user_never_counts_for_another() -> None:
+    session: Session = {}
+    mark_verified(session, "anna", 1)
+
+    assert not is_verified(session, "bram", 1)
+
+
+def test_the_marker_for_one_generation_never_counts_for_another() -> None:
+    session: Session = {}
+    mark_verified(session, "anna", 1)
+
+    assert not is_verified(session, "anna", 2)
+    assert not is_verified(session, "anna", 0)
+
+
+def test_a_user_without_an_enrollment_is_never_verified() -> None:
+    session: Session = {}
+    mark_verified(session, "anna", 1)
+
+    assert not is_verified(session, "anna", None)
+
+
+def test_the_marker_survives_the_json_session_cookie() -> None:
+    session: Session = {}
+    mark_verified(session, "anna", 3)
+
+    assert is_verified(json.loads(json.dumps(session)), "anna", 3)
+
+
+def test_the_marker_holds_only_the_user_id_and_generation() -> None:
+    session: Session = {}
+    mark_verified(session, "anna", 3)
+
+    assert session == {guard_session.VERIFIED_KEY: ["anna", 3]}
+
+
+@pytest.mark.parametrize(
+    "marker", ["anna", ["anna"], ["anna", 1, "x"], ("anna", 1), {"anna": 1}, ["anna", "1"], None]
+)
+def test_a_malformed_marker_never_counts(marker: object) -> None:
+    session: Session = {guard_session.VERIFIED_KEY: marker}
+
+    assert not is_verified(session, "anna", 1)
+
+
+def test_forgetting_the_marker_ends_verification() -> None:
+    session: Session = {"host": "value"}
+    mark_verified(session, "anna", 1)
+
+    forget_verified(session)
+
+    assert not is_verified(session, "anna", 1)
+    assert session == {"host": "value"}
+
+
+def test_forgetting_an_unverified_session_is_harmless() -> None:
+    session: Session = {}
+
+    forget_verified(session)
+
+    assert session == {}
