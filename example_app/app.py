@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from nextens_guard import GuardSettings, TwoFactorMiddleware
+from nextens_guard import GuardSettings, ServiceUnavailable, TwoFactorMiddleware
 from nextens_guard.guard import Guard
 from nextens_guard.services.audit import AuditEvent, EventKind
 from nextens_guard.web.responses import local_target
@@ -28,6 +29,7 @@ from .demo_data import ACTIVE_AT_START, OFFICES
 from .secrets_file import DevSecrets
 
 HERE = Path(__file__).parent
+logger = logging.getLogger("example_app")
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -132,8 +134,12 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if "guard" in holder:
-            await holder["guard"].startup()
-            await seed_demo_policy(holder["guard"], fresh=fresh)
+            try:
+                await holder["guard"].startup()
+                await seed_demo_policy(holder["guard"], fresh=fresh)
+            except ServiceUnavailable as exc:
+                # The app still serves; the guard answers 503 until the part is back.
+                logger.warning("demo data not checked: %s", exc)
         yield
 
     app = Starlette(
