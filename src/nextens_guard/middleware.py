@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import posixpath
-from collections.abc import Sequence
 
 from starlette._utils import get_route_path
 from starlette.datastructures import URL
@@ -64,7 +63,9 @@ class TwoFactorMiddleware:
         self.guard = Guard(backend=backend, settings=settings, store=store, ephemeral=ephemeral)
         self.pages = GuardPages(self.guard)
         self.prefix = settings.prefix
-        self.exempt: Sequence[str] = tuple(p.rstrip("/") or "/" for p in settings.exempt_paths)
+        exempt = [p.rstrip("/") for p in settings.exempt_paths]
+        self.exempt_exact = frozenset(p or "/" for p in exempt)
+        self.exempt_prefixes = tuple(p + "/" for p in exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -121,9 +122,10 @@ class TwoFactorMiddleware:
         await self._send_to(action, scope, receive, send)
 
     def _is_exempt(self, path: str) -> bool:
-        if not self.exempt or normalise_path(path) != path:
-            return False
-        return any(path == p or path.startswith(p + "/") or p == "/" for p in self.exempt)
+        # Normalising costs more than matching, so it only runs for a path that matches.
+        if path in self.exempt_exact or path.startswith(self.exempt_prefixes):
+            return normalise_path(path) == path
+        return False
 
     def _lifespan_receive(self, receive: Receive) -> Receive:
         async def lifespan_receive() -> Message:

@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of the example app with and without the guard."""
