@@ -174,7 +174,9 @@ class TwoFactorMiddleware:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1011})
             return
-        await self.pages.error_response(HTTPConnection(scope), status)(scope, receive, send)  # type: ignore[arg-type]
+        response = self.pages.error_response(HTTPConnection(scope), status)  # type: ignore[arg-type]
+        _secure(response)
+        await response(scope, receive, send)
 
 
 def _secure(response: Response) -> None:

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import otp
-from ..backend import GuardUser
+from ..backend import BackendError, GuardUser
 from ..errors import ServiceUnavailable
 from ..guard import Guard
 from ..reset_codes import format_reset_code
@@ -109,8 +109,8 @@ class GuardPages:
 
             try:
                 await app(scope, receive, tracking_send)
-            except ServiceUnavailable as exc:
-                logger.warning("guard page unavailable: %s", exc)
+            except (ServiceUnavailable, BackendError) as exc:
+                logger.warning("guard page unavailable: %s", type(exc).__name__)
                 if not started:
                     await self.error_response(Request(scope), 503)(scope, receive, send)
             except Exception as exc:

@@ -1,0 +1,77 @@
+"""A verified session belongs to one user and one enrollment, on every process."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.middleware.host import APP_PAGE, build_host
+from tests.support import Parts, browser, location
+
+
+@pytest.mark.parametrize(
+    ("ruben_enrolled", "step"), [(True, "verify"), (False, "enroll")], ids=["enrolled", "new"]
+)
+def test_a_session_verified_for_one_user_never_counts_for_another(
+    parts: Parts, ruben_enrolled: bool, step: str
+) -> None:
+    host = build_host(parts)
+    with browser(host.app, parts.clock) as rosa:
+        if ruben_enrolled:
+            # Enrolled once each, rosa and ruben share the same enrollment generation.
+            with browser(host.app, parts.clock, beside=rosa) as ruben:
+                ruben.login("ruben")
+                ruben.enroll()
+        rosa.login("rosa")
+        rosa.enroll()
+        assert "data-user>rosa<" in rosa.get("/").text
+
+        switched = rosa.post("/switch-user", data={"username": "ruben"})
+        assert switched.status_code == 303
+
+        answer = rosa.get("/")
+        assert answer.status_code == 303
+        assert location(answer) == f"/2fa/{step}?next=%2F"
+        assert APP_PAGE not in answer.text
+        api = rosa.get("/api/aangiften", headers={"accept": "application/json"})
+        assert api.status_code == 401
+        assert api.json()["action"] == step
+        # The guard's page is for ruben now, not a pass for rosa's verified session.
+        assert rosa.get(f"/2fa/{step}").status_code == 200
+
+
+def test_a_recovery_on_one_process_voids_the_verified_session_on_another(
+    shared: Parts,
+) -> None:
+    process_a, process_b = shared.app(), shared.app()
+    assert process_b.guard is not None
+    with (
+        browser(process_a, shared.clock) as on_a,
+        browser(process_b, shared.clock) as on_b,
+    ):
+        on_b.login("rosa")
+        _, reset_code = on_b.enroll()
+        # Process B knows rosa as verified now, and answers from its cache.
+        deadline = time.monotonic() + 2
+        while process_b.guard.cache.get("rosa") is None:
+            assert time.monotonic() < deadline, "process B never cached rosa's state"
+            assert 'data-app-page="dashboard"' in on_b.get("/").text
+            time.sleep(0.05)
+        assert 'data-app-page="dashboard"' in on_b.get("/").text
+
+        on_a.login("rosa")
+        assert location(on_a.get("/")).startswith("/2fa/verify")
+        recovered = on_a.submit("/2fa/recover", reset_code=reset_code)
+        assert recovered.status_code == 303
+        assert location(recovered).startswith("/2fa/enroll")
+
+        deadline = time.monotonic() + 1
+        while True:
+            answer = on_b.get("/")
+            if answer.status_code == 303:
+                break
+            assert answer.status_code == 200
+            assert time.monotonic() < deadline, "process B still lets the old session in"
+            time.sleep(0.02)
+        assert location(answer) == "/2fa/enroll?next=%2F"
