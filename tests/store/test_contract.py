@@ -376,6 +376,50 @@ async def test_enrollments_are_listed_for_the_users_asked_about(store: SQLStore)
 # Office policy
 
 
+async def test_the_last_activation_click_enrolls_the_admin_and_activates_the_group_together(
+    store: SQLStore,
+) -> None:
+    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=at(0))
+    # Without a correct code nothing happens: no enrollment, no active office.
+    assert (
+        await store.confirm_pending_and_activate(
+            "anna", ["amsterdam", "utrecht"], now=at(10), started_after=at(-60), actor_id="anna"
+        )
+        is None
+    )
+    assert await store.active_offices(["amsterdam", "utrecht"]) == set()
+    assert await store.mark_pending_code_ok("anna", now=at(20))
+    generation = await store.confirm_pending_and_activate(
+        "anna", ["amsterdam", "utrecht"], now=at(30), started_after=at(-60), actor_id="anna"
+    )
+    assert generation is not None
+    assert await store.active_offices(["amsterdam", "utrecht", "rotterdam"]) == {
+        "amsterdam",
+        "utrecht",
+    }
+    assert await store.get_generations(["anna"]) == {"anna": generation}
+
+
+async def test_deactivation_switches_the_group_off_and_destroys_its_enrollments_together(
+    store: SQLStore,
+) -> None:
+    await store.set_offices_active(["amsterdam", "utrecht"], active=True, actor_id=None, now=at(0))
+    before = await enroll(store, "bram")
+    await enroll(store, "ruben")
+    voided = await store.deactivate_and_void(
+        ["amsterdam", "utrecht"], ["anna", "bram", "uma", "victor"], actor_id="uma", now=at(60)
+    )
+    assert voided == ["bram"]
+    assert await store.active_offices(["amsterdam", "utrecht"]) == set()
+    record = await store.get_enrollment("bram")
+    assert record is not None
+    assert not record.enrolled
+    assert record.secret is None
+    assert record.reset_code is None
+    assert record.generation > before
+    assert await store.get_generations(["ruben"]) != {}
+
+
 async def test_an_office_group_is_active_when_any_office_is(store: SQLStore) -> None:
     group = ["amsterdam", "utrecht"]
     assert await store.active_offices(group) == set()

@@ -43,7 +43,10 @@ class EnrollmentRecord:
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """A security event as stored. ``detail`` is a short reason, never a secret."""
+    """A security event as stored. ``detail`` is a short reason, never a secret.
+
+    Every datetime the store takes or gives is timezone-aware (UTC).
+    """
 
     at: datetime
     event: str
@@ -101,6 +104,36 @@ class Store(ABC):
 
         Only when a correct code was typed for it and it started after ``started_after``.
         Returns the new generation, or None when nothing was confirmed.
+        """
+
+    @abstractmethod
+    async def confirm_pending_and_activate(
+        self,
+        user_id: str,
+        office_ids: Collection[str],
+        *,
+        now: datetime,
+        started_after: datetime,
+        actor_id: str | None,
+    ) -> int | None:
+        """:meth:`confirm_pending` and switching the offices on, in one transaction.
+
+        The activation wizard's last click: the office never becomes active without the
+        admin's enrollment, nor the other way round.
+        """
+
+    @abstractmethod
+    async def deactivate_and_void(
+        self,
+        office_ids: Collection[str],
+        user_ids: Collection[str],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> list[str]:
+        """Switch the offices off and void these users' enrollments, in one transaction.
+
+        Returns the ids of the users that had something to destroy.
         """
 
     @abstractmethod

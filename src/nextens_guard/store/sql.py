@@ -385,15 +385,11 @@ class SQLStore(Store):
         async with self._transaction("mark_pending_code_ok") as conn:
             return (await conn.execute(stmt)).first() is not None
 
-    async def confirm_pending(
-        self, user_id: str, *, now: datetime, started_after: datetime
-    ) -> int | None:
-        now = _utc(now)
-        started_after = _utc(started_after)
+    def _confirm_statement(self, user_id: str, now: datetime, started_after: datetime) -> Any:
         t = self._enrollments
         # One statement: the database evaluates every SET against the old row, and a
         # second confirm waiting on the row lock finds pending_code_ok_at cleared.
-        stmt = (
+        return (
             update(t)
             .where(
                 t.c.user_id == user_id,
@@ -415,12 +411,36 @@ class SQLStore(Store):
             )
             .returning(t.c.generation)
         )
+
+    async def confirm_pending(
+        self, user_id: str, *, now: datetime, started_after: datetime
+    ) -> int | None:
+        stmt = self._confirm_statement(user_id, _utc(now), _utc(started_after))
         async with self._transaction("confirm_pending") as conn:
             generation = (await conn.execute(stmt)).scalar_one_or_none()
         return None if generation is None else int(generation)
 
-    async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
+    async def confirm_pending_and_activate(
+        self,
+        user_id: str,
+        office_ids: Collection[str],
+        *,
+        now: datetime,
+        started_after: datetime,
+        actor_id: str | None,
+    ) -> int | None:
         now = _utc(now)
+        stmt = self._confirm_statement(user_id, now, _utc(started_after))
+        async with self._transaction("confirm_pending_and_activate") as conn:
+            generation = (await conn.execute(stmt)).scalar_one_or_none()
+            if generation is None:
+                return None
+            await self._set_active(conn, office_ids, active=True, actor_id=actor_id, now=now)
+        return int(generation)
+
+    async def _void(
+        self, conn: AsyncConnection, user_ids: Collection[str], now: datetime
+    ) -> list[str]:
         t = self._enrollments
         has_something = or_(
             t.c.secret.is_not(None),
@@ -434,26 +454,42 @@ class SQLStore(Store):
         voided: list[str] = []
         # The row stays with its generation raised: deleting it would let a later
         # enrollment start at a generation an old verified session still remembers.
-        async with self._transaction("void_enrollments") as conn:
-            for chunk in _chunks(user_ids):
-                result = await conn.execute(
-                    update(t)
-                    .where(t.c.user_id.in_(chunk), has_something)
-                    .values(
-                        secret=None,
-                        reset_code=None,
-                        confirmed_at=None,
-                        pending_secret=None,
-                        pending_reset_code=None,
-                        pending_started_at=None,
-                        pending_code_ok_at=None,
-                        generation=t.c.generation + 1,
-                        updated_at=now,
-                    )
-                    .returning(t.c.user_id)
+        for chunk in _chunks(user_ids):
+            result = await conn.execute(
+                update(t)
+                .where(t.c.user_id.in_(chunk), has_something)
+                .values(
+                    secret=None,
+                    reset_code=None,
+                    confirmed_at=None,
+                    pending_secret=None,
+                    pending_reset_code=None,
+                    pending_started_at=None,
+                    pending_code_ok_at=None,
+                    generation=t.c.generation + 1,
+                    updated_at=now,
                 )
-                voided.extend(result.scalars())
+                .returning(t.c.user_id)
+            )
+            voided.extend(result.scalars())
         return sorted(voided)
+
+    async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
+        async with self._transaction("void_enrollments") as conn:
+            return await self._void(conn, user_ids, _utc(now))
+
+    async def deactivate_and_void(
+        self,
+        office_ids: Collection[str],
+        user_ids: Collection[str],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> list[str]:
+        now = _utc(now)
+        async with self._transaction("deactivate_and_void") as conn:
+            await self._set_active(conn, office_ids, active=False, actor_id=actor_id, now=now)
+            return await self._void(conn, user_ids, now)
 
     async def touch_verified(self, user_id: str, *, now: datetime) -> None:
         now = _utc(now)
@@ -487,26 +523,38 @@ class SQLStore(Store):
                 active.update(result.scalars())
         return active
 
+    async def _set_active(
+        self,
+        conn: AsyncConnection,
+        office_ids: Collection[str],
+        *,
+        active: bool,
+        actor_id: str | None,
+        now: datetime,
+    ) -> None:
+        # _chunks sorts, so two changes of overlapping groups lock their rows in
+        # the same order and cannot deadlock on PostgreSQL.
+        for chunk in _chunks(office_ids):
+            rows = [
+                {
+                    "office_id": office_id,
+                    "active": active,
+                    "changed_at": now,
+                    "changed_by": actor_id,
+                }
+                for office_id in chunk
+            ]
+            await conn.execute(
+                self._upsert(self._offices, rows, update=("active", "changed_at", "changed_by"))
+            )
+
     async def set_offices_active(
         self, office_ids: Collection[str], *, active: bool, actor_id: str | None, now: datetime
     ) -> None:
-        now = _utc(now)
         async with self._transaction("set_offices_active") as conn:
-            # _chunks sorts, so two changes of overlapping groups lock their rows in
-            # the same order and cannot deadlock on PostgreSQL.
-            for chunk in _chunks(office_ids):
-                rows = [
-                    {
-                        "office_id": office_id,
-                        "active": active,
-                        "changed_at": now,
-                        "changed_by": actor_id,
-                    }
-                    for office_id in chunk
-                ]
-                await conn.execute(
-                    self._upsert(self._offices, rows, update=("active", "changed_at", "changed_by"))
-                )
+            await self._set_active(
+                conn, office_ids, active=active, actor_id=actor_id, now=_utc(now)
+            )
 
     # Audit
 
