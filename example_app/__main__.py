@@ -15,6 +15,15 @@ from .secrets_file import KEY_FILE_NAME, DevSecrets
 DEFAULT_DATABASE = "nextens_guard_demo.sqlite3"
 
 
+def key_file_for(database_url: str) -> Path:
+    """Next to a SQLite database file; in the current folder for a database server."""
+    if database_url.startswith("sqlite") and ":///" in database_url:
+        path = database_url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            return Path(path).resolve().parent / KEY_FILE_NAME
+    return Path(KEY_FILE_NAME).resolve()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m example_app", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("example_app")
 
-    key_file = Path(KEY_FILE_NAME).resolve()
+    key_file = key_file_for(args.database_url)
     secrets, created = DevSecrets.load_or_create(key_file)
     log.info(
         "development keys %s %s: for this demo only, never for production",
