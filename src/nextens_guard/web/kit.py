@@ -1,0 +1,276 @@
+"""What every guard page shares: templates, form tokens, forms, redirects and gates.
+
+Routes only translate between HTTP and the services: they read forms, check CSRF
+tokens, pick a status and a template. Decisions live in the services.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..backend import BackendError, GuardUser
+from ..errors import ServiceUnavailable
+from ..guard import Guard
+from ..services.attempts import Attempt, Verdict
+from .i18n import Translator, negotiate
+from .responses import local_target, wants_json, with_query
+from .session import CSRF_FIELD, CsrfTokens, forget_verified, is_verified
+from .templating import build_templates
+
+__all__ = ["CODE_ERRORS", "HOST_ROOT_KEY", "PASSWORD_ERRORS", "RESET_CODE_ERRORS", "PageKit"]
+
+logger = logging.getLogger("nextens_guard.web")
+
+HOST_ROOT_KEY = "nextens_guard.host_root"
+_MAX_FIELDS = 8
+_MAX_FIELD_BYTES = 2048
+CODE_ERRORS = {
+    Verdict.MISSING: "error.code_missing",
+    Verdict.MALFORMED: "error.code_malformed",
+    Verdict.REJECTED: "error.code_wrong",
+    Verdict.REPLAYED: "error.code_replayed",
+}
+RESET_CODE_ERRORS = {
+    Verdict.MISSING: "error.reset_code_missing",
+    Verdict.MALFORMED: "error.reset_code_malformed",
+    Verdict.REJECTED: "error.reset_code_wrong",
+    Verdict.REPLAYED: "error.reset_code_wrong",
+}
+PASSWORD_ERRORS = {
+    Verdict.MISSING: "error.password_missing",
+    Verdict.MALFORMED: "error.password_wrong",
+    Verdict.REJECTED: "error.password_wrong",
+    Verdict.REPLAYED: "error.password_wrong",
+}
+
+
+class _BadForm(Exception):
+    """The body is not a form we can read; the user gets the form again with a 400."""
+
+
+class PageKit:
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+        self.templates = build_templates(guard.settings.template_loader)
+        self.csrf = CsrfTokens(
+            guard.settings.secret_key, max_age=guard.settings.csrf_max_age_seconds
+        )
+
+    def _catch_errors(self, app: ASGIApp) -> ASGIApp:
+        """Turn any failure into a clear page: 503 when a part is down, else a plain 500.
+
+        Never a stack trace to the browser, whatever the host's debug setting.
+        """
+
+        async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+            started = False
+
+            async def tracking_send(message: Message) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                await send(message)
+
+            try:
+                await app(scope, receive, tracking_send)
+            except (ServiceUnavailable, BackendError) as exc:
+                logger.warning("guard page unavailable: %s", type(exc).__name__)
+                if not started:
+                    await self.error_response(Request(scope), 503)(scope, receive, send)
+            except Exception as exc:
+                if type(exc).__name__ == "_RequestBodyTooLarge":
+                    raise  # answered with 413 by the body limit around us
+                logger.exception("guard page failed")
+                if not started:
+                    await self.error_response(Request(scope), 500)(scope, receive, send)
+
+        return guarded
+
+    def _context(self, request: Request, **values: Any) -> dict[str, Any]:
+        language = negotiate(request.headers.get("accept-language"))
+        guard_url = request.scope.get("root_path", "")
+        return {
+            "lang": language,
+            "t": Translator(language),
+            "guard_url": guard_url,
+            "static_url": f"{guard_url}/static",
+            "csrf_token": self.csrf.issue(request.session),
+            "drift": False,
+            "error": None,
+            **values,
+        }
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+        **values: Any,
+    ) -> Response:
+        return self.templates.TemplateResponse(
+            request,
+            f"nextens_guard/{template}",
+            self._context(request, **values),
+            status_code=status_code,
+            headers=headers,
+        )
+
+    def error_response(
+        self, request: Request, status: int, *, message_key: str | None = None, **values: Any
+    ) -> Response:
+        language = negotiate(request.headers.get("accept-language"))
+        t = Translator(language)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        body = t(message_key or f"page.{status}.body", **values)
+        if wants_json(request.scope):
+            return JSONResponse({"error": f"http_{status}", "message": body}, status, headers)
+        guard_url = request.scope.get("root_path", "")
+        if not guard_url.endswith(self.guard.settings.prefix):
+            guard_url += self.guard.settings.prefix
+        return self.templates.TemplateResponse(
+            request,
+            "nextens_guard/error.html",
+            {
+                "lang": language,
+                "t": t,
+                "guard_url": guard_url,
+                "static_url": f"{guard_url}/static",
+                "status": status,
+                "heading": t(f"page.{status}.title"),
+                "message": body,
+                "login_url": values.get("login_url"),
+            },
+            status_code=status,
+            headers=headers,
+        )
+
+    async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.error_response(Request(scope, receive), 404)(scope, receive, send)
+
+    def _host_root(self, request: Request) -> str:
+        return str(request.scope.get(HOST_ROOT_KEY, ""))
+
+    def _next(self, request: Request) -> str:
+        return local_target(request.query_params.get("next"), f"{self._host_root(request)}/")
+
+    def _url(self, request: Request, path: str, *, keep_next: bool = True) -> str:
+        target = request.query_params.get("next") if keep_next else None
+        return with_query(f"{request.scope.get('root_path', '')}{path}", next=target)
+
+    def _redirect(self, url: str) -> Response:
+        return RedirectResponse(url, status_code=303)
+
+    def _login_url(self, request: Request) -> str:
+        return with_query(
+            f"{self._host_root(request)}{self.guard.settings.login_path}",
+            next=self._next(request),
+        )
+
+    @staticmethod
+    def _address(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    async def _current_user(self, request: Request) -> GuardUser | None:
+        user_id = await self.guard.backend.authenticated_user_id(request.scope)
+        if user_id is None:
+            return None
+        return await self.guard.backend.get_user(user_id)
+
+    async def _read_form(self, request: Request) -> FormData:
+        try:
+            return await request.form(
+                max_files=0, max_fields=_MAX_FIELDS, max_part_size=_MAX_FIELD_BYTES
+            )
+        except (ValueError, UnicodeDecodeError, AssertionError) as exc:
+            raise _BadForm from exc
+        except Exception as exc:
+            # python-multipart and Starlette raise their own types for broken bodies.
+            if type(exc).__name__ in {"MultiPartException", "HTTPException"}:
+                raise _BadForm from exc
+            raise
+
+    @staticmethod
+    def _field(form: FormData, name: str) -> str | None:
+        """One text value; repeated or file fields count as missing."""
+        values = form.getlist(name)
+        if len(values) != 1 or isinstance(values[0], UploadFile):
+            return None
+        return values[0]
+
+    async def _checked_form(self, request: Request) -> tuple[FormData | None, bool]:
+        """The form and whether its CSRF token is ours."""
+        try:
+            form = await self._read_form(request)
+        except _BadForm:
+            return None, False
+        return form, self.csrf.check(request.session, self._field(form, CSRF_FIELD))
+
+    def _attempt_failure(
+        self,
+        request: Request,
+        template: str,
+        attempt: Attempt,
+        messages: dict[Verdict, str],
+        **values: Any,
+    ) -> Response:
+        if attempt.locked:
+            seconds = max(attempt.retry_after, 1)
+            return self.render(
+                request,
+                template,
+                429,
+                headers={"Retry-After": str(seconds)},
+                error=Translator(negotiate(request.headers.get("accept-language")))(
+                    "error.locked", seconds=seconds
+                ),
+                **values,
+            )
+        t = Translator(negotiate(request.headers.get("accept-language")))
+        if attempt.drift_steps is not None:
+            return self.render(
+                request, template, 400, error=t("error.code_drift"), drift=True, **values
+            )
+        return self.render(request, template, 400, error=t(messages[attempt.verdict]), **values)
+
+    def _csrf_failure(self, request: Request, template: str, **values: Any) -> Response:
+        t = Translator(negotiate(request.headers.get("accept-language")))
+        return self.render(request, template, 403, error=t("error.csrf"), **values)
+
+    async def _gate(
+        self, request: Request, *, want: str
+    ) -> tuple[GuardUser | None, Response | None]:
+        """The user when this page is for them now, else where they should go instead.
+
+        ``want`` is "enroll" (office requires it, not enrolled) or "verify" (enrolled,
+        not verified in this session).
+        """
+        user = await self._current_user(request)
+        if user is None:
+            if await self.guard.backend.authenticated_user_id(request.scope) is not None:
+                forget_verified(request.session)
+                return None, self.error_response(
+                    request,
+                    403,
+                    message_key="page.unknown_user.body",
+                    login_url=self._login_url(request),
+                )
+            return None, self._redirect(self._login_url(request))
+        state = await self.guard.state_of(user.id)
+        if not state.required:
+            return None, self._redirect(self._next(request))
+        if state.generation is None:
+            if want == "enroll":
+                return user, None
+            return None, self._redirect(self._url(request, "/enroll"))
+        if is_verified(request.session, user.id, state.generation):
+            return None, self._redirect(self._next(request))
+        if want == "verify":
+            return user, None
+        return None, self._redirect(self._url(request, "/verify"))

@@ -1,0 +1,184 @@
+"""The user's pages: enrollment, the code prompt, recovery and the clock-sync help."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .. import otp
+from ..reset_codes import format_reset_code
+from ..services.attempts import Verdict
+from .i18n import Translator, negotiate
+from .kit import CODE_ERRORS, RESET_CODE_ERRORS, PageKit
+from .session import forget_verified, mark_verified
+
+__all__ = ["UserPages"]
+
+
+class UserPages(PageKit):
+    def user_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/enroll", self.enroll_install, methods=["GET"]),
+            Route("/enroll/scan", self.enroll_scan, methods=["GET"]),
+            Route("/enroll/code", self.enroll_code, methods=["GET", "POST"]),
+            Route("/enroll/finish", self.enroll_finish, methods=["GET", "POST"]),
+            Route("/verify", self.verify, methods=["GET", "POST"]),
+            Route("/recover", self.recover, methods=["GET", "POST"]),
+            Route("/help/sync", self.help_sync, methods=["GET"]),
+        ]
+
+    # Enrollment: the manual's steps 1, 2, 4 and 5
+
+    async def enroll_install(self, request: Request) -> Response:
+        user, elsewhere = await self._gate(request, want="enroll")
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        return self.render(
+            request, "enroll_install.html", next_step_url=self._url(request, "/enroll/scan")
+        )
+
+    async def enroll_scan(self, request: Request) -> Response:
+        user, elsewhere = await self._gate(request, want="enroll")
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        pending = await self.guard.enrollment.begin(user, self._address(request))
+        uri = otp.provisioning_uri(
+            pending.secret, username=user.username, issuer=self.guard.settings.issuer
+        )
+        return self.render(
+            request,
+            "enroll_scan.html",
+            qr_svg=Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by qrcode from our own data
+            secret=pending.secret,
+            secret_grouped=" ".join(
+                pending.secret[i : i + 4] for i in range(0, len(pending.secret), 4)
+            ),
+            previous_step_url=self._url(request, "/enroll"),
+            next_step_url=self._url(request, "/enroll/code"),
+        )
+
+    async def enroll_code(self, request: Request) -> Response:
+        user, elsewhere = await self._gate(request, want="enroll")
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        values: dict[str, Any] = {
+            "form_action": self._url(request, "/enroll/code"),
+            "previous_step_url": self._url(request, "/enroll/scan"),
+        }
+        if request.method == "GET":
+            if await self.guard.enrollment.pending(user) is None:
+                return self._redirect(self._url(request, "/enroll/scan"))
+            return self.render(request, "enroll_code.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None:
+            t = Translator(negotiate(request.headers.get("accept-language")))
+            return self.render(
+                request, "enroll_code.html", 400, error=t("error.code_malformed"), **values
+            )
+        if not csrf_ok:
+            return self._csrf_failure(request, "enroll_code.html", **values)
+        attempt = await self.guard.enrollment.check_code(
+            user, self._field(form, "code"), self._address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            return self._redirect(self._url(request, "/enroll/scan"))
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "enroll_code.html", attempt, CODE_ERRORS, **values
+            )
+        return self._redirect(self._url(request, "/enroll/finish"))
+
+    async def enroll_finish(self, request: Request) -> Response:
+        user, elsewhere = await self._gate(request, want="enroll")
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        pending = await self.guard.enrollment.pending(user)
+        if pending is None or not pending.code_ok:
+            return self._redirect(self._url(request, "/enroll/code" if pending else "/enroll/scan"))
+        values: dict[str, Any] = {
+            "form_action": self._url(request, "/enroll/finish"),
+            "reset_code": pending.reset_code,
+            "reset_code_grouped": format_reset_code(pending.reset_code),
+        }
+        if request.method == "GET":
+            return self.render(request, "enroll_finish.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None or not csrf_ok:
+            return self._csrf_failure(request, "enroll_finish.html", **values)
+        generation = await self.guard.enrollment.finish(user, self._address(request))
+        if generation is None:
+            t = Translator(negotiate(request.headers.get("accept-language")))
+            return self.render(
+                request, "enroll_finish.html", 409, error=t("enroll.expired"), **values
+            )
+        mark_verified(request.session, user.id, generation)
+        return self._redirect(self._next(request))
+
+    # The code prompt
+
+    async def verify(self, request: Request) -> Response:
+        user, elsewhere = await self._gate(request, want="verify")
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        values: dict[str, Any] = {
+            "form_action": self._url(request, "/verify"),
+            "recover_url": self._url(request, "/recover"),
+        }
+        if request.method == "GET":
+            return self.render(request, "verify.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None:
+            t = Translator(negotiate(request.headers.get("accept-language")))
+            return self.render(
+                request, "verify.html", 400, error=t("error.code_malformed"), **values
+            )
+        if not csrf_ok:
+            return self._csrf_failure(request, "verify.html", **values)
+        attempt = await self.guard.verification.verify(
+            user, self._field(form, "code"), self._address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            return self._redirect(self._url(request, "/enroll"))
+        if not attempt.accepted or attempt.generation is None:
+            return self._attempt_failure(request, "verify.html", attempt, CODE_ERRORS, **values)
+        mark_verified(request.session, user.id, attempt.generation)
+        return self._redirect(self._next(request))
+
+    # Recovery with the reset code
+
+    async def recover(self, request: Request) -> Response:
+        user, elsewhere = await self._gate(request, want="verify")
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        values: dict[str, Any] = {
+            "form_action": self._url(request, "/recover"),
+            "verify_url": self._url(request, "/verify"),
+        }
+        if request.method == "GET":
+            return self.render(request, "recover.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None:
+            t = Translator(negotiate(request.headers.get("accept-language")))
+            return self.render(
+                request, "recover.html", 400, error=t("error.reset_code_malformed"), **values
+            )
+        if not csrf_ok:
+            return self._csrf_failure(request, "recover.html", **values)
+        attempt = await self.guard.recovery.recover(
+            user, self._field(form, "reset_code"), self._address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            return self._redirect(self._url(request, "/enroll"))
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "recover.html", attempt, RESET_CODE_ERRORS, **values
+            )
+        forget_verified(request.session)
+        return self._redirect(self._url(request, "/enroll"))
+
+    async def help_sync(self, request: Request) -> Response:
+        return self.render(request, "help_sync.html")
