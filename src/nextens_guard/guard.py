@@ -12,6 +12,8 @@ from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
 from .services.audit import Audit
 from .services.enrollment import EnrollmentService
+from .services.office import OfficeService
+from .services.passwords import PasswordCheck
 from .services.policy import PolicyService, StateCache, UserState
 from .services.recovery import RecoveryService
 from .services.verification import CodeChecker, VerificationService
@@ -84,6 +86,19 @@ class Guard:
             store=self.store,
             ephemeral=self.ephemeral,
             envelope=self.envelope,
+            audit=self.audit,
+            settings=settings,
+            announce=self.announce,
+        )
+        self.passwords = PasswordCheck(
+            backend=backend, ephemeral=self.ephemeral, audit=self.audit, settings=settings
+        )
+        self.office = OfficeService(
+            backend=backend,
+            store=self.store,
+            ephemeral=self.ephemeral,
+            envelope=self.envelope,
+            policy=self.policy,
             audit=self.audit,
             settings=settings,
             announce=self.announce,

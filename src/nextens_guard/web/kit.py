@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from markupsafe import Markup
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import otp
 from ..backend import BackendError, GuardUser
 from ..errors import ServiceUnavailable
 from ..guard import Guard
@@ -243,6 +245,21 @@ class PageKit:
         t = Translator(negotiate(request.headers.get("accept-language")))
         return self.render(request, template, 403, error=t("error.csrf"), **values)
 
+    async def _logged_in(self, request: Request) -> tuple[GuardUser | None, Response | None]:
+        """The user who logged in with a password, or where to send whoever this is."""
+        user = await self._current_user(request)
+        if user is not None:
+            return user, None
+        if await self.guard.backend.authenticated_user_id(request.scope) is not None:
+            forget_verified(request.session)
+            return None, self.error_response(
+                request,
+                403,
+                message_key="page.unknown_user.body",
+                login_url=self._login_url(request),
+            )
+        return None, self._redirect(self._login_url(request))
+
     async def _gate(
         self, request: Request, *, want: str
     ) -> tuple[GuardUser | None, Response | None]:
@@ -251,17 +268,9 @@ class PageKit:
         ``want`` is "enroll" (office requires it, not enrolled) or "verify" (enrolled,
         not verified in this session).
         """
-        user = await self._current_user(request)
+        user, elsewhere = await self._logged_in(request)
         if user is None:
-            if await self.guard.backend.authenticated_user_id(request.scope) is not None:
-                forget_verified(request.session)
-                return None, self.error_response(
-                    request,
-                    403,
-                    message_key="page.unknown_user.body",
-                    login_url=self._login_url(request),
-                )
-            return None, self._redirect(self._login_url(request))
+            return None, elsewhere
         state = await self.guard.state_of(user.id)
         if not state.required:
             return None, self._redirect(self._next(request))
@@ -274,3 +283,38 @@ class PageKit:
         if want == "verify":
             return user, None
         return None, self._redirect(self._url(request, "/verify"))
+
+    async def _gate_verified(self, request: Request) -> tuple[GuardUser | None, Response | None]:
+        """The user when they have passed the guard as the app's pages require it."""
+        user, elsewhere = await self._logged_in(request)
+        if user is None:
+            return None, elsewhere
+        state = await self.guard.state_of(user.id)
+        if state.required and not is_verified(request.session, user.id, state.generation):
+            step = "/enroll" if state.generation is None else "/verify"
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            target = with_query(f"{request.scope.get('root_path', '')}{step}", next=here)
+            return None, self._redirect(target)
+        return user, None
+
+    async def _gate_admin(self, request: Request) -> tuple[GuardUser | None, Response | None]:
+        """A verified user with user-management rights; 403 for anyone else."""
+        user, elsewhere = await self._gate_verified(request)
+        if user is None:
+            return None, elsewhere
+        if not await self.guard.office.may_manage(user):
+            return None, self.error_response(request, 403)
+        return user, None
+
+    def _translator(self, request: Request) -> Translator:
+        return Translator(negotiate(request.headers.get("accept-language")))
+
+    def _scan_values(self, user: GuardUser, secret: str) -> dict[str, Any]:
+        uri = otp.provisioning_uri(
+            secret, username=user.username, issuer=self.guard.settings.issuer
+        )
+        return {
+            "qr_svg": Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by qrcode from our own data
+            "secret": secret,
+            "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        }

@@ -96,6 +96,99 @@ NL: dict[str, str] = {
         "minuut opnieuw."
     ),
     "page.unknown_user.body": "Uw sessie hoort niet bij een bekende gebruiker. Log opnieuw in.",
+    # Office settings (Instellingen > Gebruikersbeheer > Twee staps verificatie)
+    "office.heading": "Twee staps verificatie",
+    "office.breadcrumb": "Instellingen > Gebruikersbeheer > Twee staps verificatie",
+    "office.active": (
+        "Op dit moment is twee staps verificatie geactiveerd voor uw kantoor. Bij het "
+        "inloggen vraagt Nextens naast gebruikersnaam en wachtwoord ook om een verificatie "
+        "code uit de app op de telefoon."
+    ),
+    "office.inactive": (
+        "Op dit moment is twee staps verificatie niet geactiveerd voor uw kantoor. Bij het "
+        "inloggen worden alleen gebruikersnaam en wachtwoord gecontroleerd."
+    ),
+    "office.linked_warning": (
+        "Let op: uw kantoor is gekoppeld aan andere kantoren in een kantorengroep. "
+        "Activeren of deactiveren van twee staps verificatie geldt voor alle gekoppelde "
+        "kantoren: {offices}."
+    ),
+    "office.activate_button": "Twee staps verificatie activeren",
+    "office.view_reset_code": "Bekijk reset code",
+    "office.deactivate_button": "Deactiveren",
+    "office.users_link": "Gebruikers en hun twee staps verificatie",
+    "office.events_heading": "Recente gebeurtenissen",
+    "office.events_empty": "Nog geen gebeurtenissen.",
+    "office.activated_done": "Twee staps verificatie is geactiveerd.",
+    "office.deactivated_done": "Twee staps verificatie is gedeactiveerd.",
+    "office.back": "Terug naar twee staps verificatie",
+    "col.when": "Tijdstip",
+    "col.event": "Gebeurtenis",
+    "col.user": "Gebruiker",
+    "col.actor": "Door",
+    "col.address": "Adres",
+    "col.name": "Naam",
+    "col.status": "Twee staps verificatie",
+    "col.since": "Ingesteld sinds",
+    "col.last_verified": "Laatst geverifieerd",
+    "status.enrolled": "Ingesteld",
+    "status.not_enrolled": "Niet ingesteld",
+    "event.enrollment_started": "Instellen begonnen",
+    "event.enrolled": "Ingesteld",
+    "event.verified": "Code geaccepteerd",
+    "event.code_failed": "Onjuiste code",
+    "event.reset_code_failed": "Onjuiste resetcode",
+    "event.password_failed": "Onjuist wachtwoord",
+    "event.locked_out": "Geblokkeerd na te veel pogingen",
+    "event.recovered": "Opnieuw ingesteld met resetcode",
+    "event.reset_by_admin": "Gereset door beheerder",
+    "event.reset_code_viewed": "Resetcode bekeken",
+    "event.activated": "Geactiveerd",
+    "event.deactivated": "Gedeactiveerd",
+    # Activation wizard
+    "activate.heading": "Twee staps verificatie activeren",
+    "activate.password.heading": "Bevestig met uw wachtwoord",
+    "activate.password.body": "Voer uw Nextens wachtwoord in om de activering te bevestigen.",
+    "activate.finish.note": (
+        "Pas na een klik op 'Activeren' is twee staps verificatie actief voor uw kantoor "
+        "en voor alle gekoppelde kantoren. Alle gebruikers stellen het daarna bij het "
+        "inloggen in op hun eigen telefoon."
+    ),
+    "activate.already_active": "Twee staps verificatie is al geactiveerd voor uw kantoor.",
+    "password.button": "Bevestigen",
+    # Own reset code
+    "reset_code.heading": "Uw resetcode",
+    "reset_code.body": "Voer uw wachtwoord in om uw persoonlijke resetcode te bekijken.",
+    "reset_code.shown": (
+        "Dit is uw persoonlijke resetcode. Bewaar hem op een veilige plek, niet op uw telefoon."
+    ),
+    "reset_code.none": "U heeft twee staps verificatie nog niet ingesteld.",
+    # Deactivation
+    "deactivate.heading": "Twee staps verificatie deactiveren",
+    "deactivate.body": (
+        "Na deactiveren worden bij het inloggen alleen gebruikersnaam en wachtwoord "
+        "gecontroleerd. De instellingen van alle gebruikers worden verwijderd: bij een "
+        "nieuwe activering stelt iedereen de app opnieuw in."
+    ),
+    "deactivate.confirm": "Voer uw wachtwoord in en klik op 'Deactiveren' om te bevestigen.",
+    # User management
+    "users.heading": "Gebruikers van {office}",
+    "user.heading": "Gebruiker {user}",
+    "user.reset_button": "Twee staps verificatie resetten",
+    "user.reset_explain": (
+        "Resetten verwijdert de instelling van deze gebruiker. Bij de volgende keer inloggen "
+        "stelt de gebruiker twee staps verificatie opnieuw in."
+    ),
+    "user.reset_confirm": (
+        "Weet u zeker dat u de twee staps verificatie van {user} wilt resetten? {user} moet "
+        "daarna opnieuw instellen."
+    ),
+    "user.reset_yes": "Resetten",
+    "user.reset_cancel": "Annuleren",
+    "user.reset_done": "De twee staps verificatie van {user} is gereset.",
+    "user.nothing_to_reset": "Deze gebruiker heeft twee staps verificatie niet ingesteld.",
+    "error.password_missing": "Vul uw wachtwoord in.",
+    "error.password_wrong": "Dit wachtwoord is niet juist.",
     # Clock sync help
     "sync.heading": "Klok van uw telefoon gelijkzetten",
     "sync.intro": (
@@ -208,6 +301,91 @@ EN: dict[str, str] = {
         "using Nextens once it works again. Please try again in a minute."
     ),
     "page.unknown_user.body": "Your session does not belong to a known user. Please log in again.",
+    "office.heading": "Two-step verification",
+    "office.breadcrumb": "Settings > User management > Two-step verification",
+    "office.active": (
+        "Two-step verification is currently switched on for your office. At login Nextens "
+        "asks for a verification code from the app on the phone, besides username and "
+        "password."
+    ),
+    "office.inactive": (
+        "Two-step verification is currently switched off for your office. At login only "
+        "username and password are checked."
+    ),
+    "office.linked_warning": (
+        "Please note: your office is linked to other offices in an office group. Switching "
+        "two-step verification on or off applies to every linked office: {offices}."
+    ),
+    "office.activate_button": "Switch on two-step verification",
+    "office.view_reset_code": "View reset code",
+    "office.deactivate_button": "Deactivate",
+    "office.users_link": "Users and their two-step verification",
+    "office.events_heading": "Recent events",
+    "office.events_empty": "No events yet.",
+    "office.activated_done": "Two-step verification is switched on.",
+    "office.deactivated_done": "Two-step verification is switched off.",
+    "office.back": "Back to two-step verification",
+    "col.when": "When",
+    "col.event": "Event",
+    "col.user": "User",
+    "col.actor": "By",
+    "col.address": "Address",
+    "col.name": "Name",
+    "col.status": "Two-step verification",
+    "col.since": "Set up since",
+    "col.last_verified": "Last verified",
+    "status.enrolled": "Set up",
+    "status.not_enrolled": "Not set up",
+    "event.enrollment_started": "Set-up started",
+    "event.enrolled": "Set up",
+    "event.verified": "Code accepted",
+    "event.code_failed": "Wrong code",
+    "event.reset_code_failed": "Wrong reset code",
+    "event.password_failed": "Wrong password",
+    "event.locked_out": "Locked out after too many attempts",
+    "event.recovered": "Set up again with the reset code",
+    "event.reset_by_admin": "Reset by an administrator",
+    "event.reset_code_viewed": "Reset code viewed",
+    "event.activated": "Switched on",
+    "event.deactivated": "Switched off",
+    "activate.heading": "Switch on two-step verification",
+    "activate.password.heading": "Confirm with your password",
+    "activate.password.body": "Enter your Nextens password to confirm switching it on.",
+    "activate.finish.note": (
+        "Only after clicking 'Activate' is two-step verification switched on for your office "
+        "and every linked office. Every user then sets it up on their own phone at login."
+    ),
+    "activate.already_active": "Two-step verification is already switched on for your office.",
+    "password.button": "Confirm",
+    "reset_code.heading": "Your reset code",
+    "reset_code.body": "Enter your password to see your personal reset code.",
+    "reset_code.shown": (
+        "This is your personal reset code. Keep it somewhere safe, not on your phone."
+    ),
+    "reset_code.none": "You have not set up two-step verification yet.",
+    "deactivate.heading": "Switch off two-step verification",
+    "deactivate.body": (
+        "After switching it off, only username and password are checked at login. Every "
+        "user's set-up is removed: when it is switched on again, everyone sets up the app anew."
+    ),
+    "deactivate.confirm": "Enter your password and click 'Deactivate' to confirm.",
+    "users.heading": "Users of {office}",
+    "user.heading": "User {user}",
+    "user.reset_button": "Reset two-step verification",
+    "user.reset_explain": (
+        "Resetting removes this user's set-up. At their next login the user sets up two-step "
+        "verification again."
+    ),
+    "user.reset_confirm": (
+        "Are you sure you want to reset the two-step verification of {user}? {user} will have "
+        "to set it up again."
+    ),
+    "user.reset_yes": "Reset",
+    "user.reset_cancel": "Cancel",
+    "user.reset_done": "The two-step verification of {user} has been reset.",
+    "user.nothing_to_reset": "This user has not set up two-step verification.",
+    "error.password_missing": "Please enter your password.",
+    "error.password_wrong": "This password is not right.",
     "sync.heading": "Setting your phone's clock right",
     "sync.intro": (
         "The app's codes are based on the time. When your phone's clock runs fast or slow, "

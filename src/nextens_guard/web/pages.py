@@ -8,14 +8,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..guard import Guard
+from .admin_pages import AdminPages
 from .kit import HOST_ROOT_KEY
+from .office_pages import OfficePages
 from .responses import SecurityHeaders
 from .user_pages import UserPages
 
 __all__ = ["HOST_ROOT_KEY", "GuardPages"]
 
 
-class GuardPages(UserPages):
+class GuardPages(UserPages, OfficePages, AdminPages):
     """Every guard page, behind a body limit, error pages and the security headers."""
 
     def __init__(self, guard: Guard) -> None:
@@ -23,6 +25,8 @@ class GuardPages(UserPages):
         inner = Router(
             routes=[
                 *self.user_routes(),
+                *self.office_routes(),
+                *self.admin_routes(),
                 Mount("/static", StaticFiles(packages=[("nextens_guard", "static")])),
             ],
             default=self._not_found,

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .. import otp
 from ..reset_codes import format_reset_code
 from ..services.attempts import Verdict
 from .i18n import Translator, negotiate
@@ -38,7 +36,12 @@ class UserPages(PageKit):
         if user is None:
             return elsewhere  # type: ignore[return-value]
         return self.render(
-            request, "enroll_install.html", next_step_url=self._url(request, "/enroll/scan")
+            request,
+            "enroll_install.html",
+            step=1,
+            total=4,
+            intro_key="enroll.intro",
+            next_step_url=self._url(request, "/enroll/scan"),
         )
 
     async def enroll_scan(self, request: Request) -> Response:
@@ -46,17 +49,12 @@ class UserPages(PageKit):
         if user is None:
             return elsewhere  # type: ignore[return-value]
         pending = await self.guard.enrollment.begin(user, self._address(request))
-        uri = otp.provisioning_uri(
-            pending.secret, username=user.username, issuer=self.guard.settings.issuer
-        )
         return self.render(
             request,
             "enroll_scan.html",
-            qr_svg=Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by qrcode from our own data
-            secret=pending.secret,
-            secret_grouped=" ".join(
-                pending.secret[i : i + 4] for i in range(0, len(pending.secret), 4)
-            ),
+            step=2,
+            total=4,
+            **self._scan_values(user, pending.secret),
             previous_step_url=self._url(request, "/enroll"),
             next_step_url=self._url(request, "/enroll/code"),
         )
@@ -68,6 +66,8 @@ class UserPages(PageKit):
         values: dict[str, Any] = {
             "form_action": self._url(request, "/enroll/code"),
             "previous_step_url": self._url(request, "/enroll/scan"),
+            "step": 3,
+            "total": 4,
         }
         if request.method == "GET":
             if await self.guard.enrollment.pending(user) is None:
@@ -103,6 +103,10 @@ class UserPages(PageKit):
             "form_action": self._url(request, "/enroll/finish"),
             "reset_code": pending.reset_code,
             "reset_code_grouped": format_reset_code(pending.reset_code),
+            "step": 4,
+            "total": 4,
+            "note_key": None,
+            "linked": None,
         }
         if request.method == "GET":
             return self.render(request, "enroll_finish.html", **values)

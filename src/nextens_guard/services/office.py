@@ -1,0 +1,194 @@
+"""The office's two-step verification setting: status, activation, deactivation, admin reset.
+
+An office group shares the setting: activating or deactivating in one office does it
+for every office of the group as the host reports it at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..backend import AuthBackend, GuardUser, Office
+from ..crypto import Envelope
+from ..ephemeral.base import ALL_TOPIC, Ephemeral
+from ..settings import GuardSettings
+from ..store.base import AuditRecord, EnrollmentRecord, Store
+from .audit import Audit, AuditEvent, EventKind
+from .enrollment import RESET_CODE_PURPOSE
+from .policy import PolicyService, user_topic
+
+__all__ = ["OfficeService", "OfficeStatus", "UserOverview"]
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeStatus:
+    office: Office
+    active: bool
+    # The other offices of the group: what a change here changes too.
+    linked: Sequence[Office]
+
+    @property
+    def group_ids(self) -> list[str]:
+        return [self.office.id, *(office.id for office in self.linked)]
+
+
+@dataclass(frozen=True, slots=True)
+class UserOverview:
+    user: GuardUser
+    record: EnrollmentRecord | None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.record is not None and self.record.enrolled
+
+
+class OfficeService:
+    def __init__(
+        self,
+        *,
+        backend: AuthBackend,
+        store: Store,
+        ephemeral: Ephemeral,
+        envelope: Envelope,
+        policy: PolicyService,
+        audit: Audit,
+        settings: GuardSettings,
+        announce: Callable[[str], Awaitable[None]],
+    ) -> None:
+        self._backend = backend
+        self._store = store
+        self._ephemeral = ephemeral
+        self._envelope = envelope
+        self._policy = policy
+        self._audit = audit
+        self._settings = settings
+        self._announce = announce
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._settings.clock(), UTC)
+
+    async def status(self, office_id: str) -> OfficeStatus:
+        group = await self._policy.office_group(office_id)
+        own = next((office for office in group if office.id == office_id), None)
+        own = own or Office(office_id, office_id)
+        linked = [office for office in group if office.id != office_id]
+        active = bool(await self._store.active_offices([own.id, *(o.id for o in linked)]))
+        return OfficeStatus(office=own, active=active, linked=linked)
+
+    async def may_manage(self, user: GuardUser) -> bool:
+        return await self._backend.has_user_management_rights(user.id)
+
+    async def _record_for_group(
+        self, kind: EventKind, status: OfficeStatus, admin: GuardUser, address: str, now: datetime
+    ) -> None:
+        # One event per office, so the admins of every linked office see it on their page.
+        for office_id in status.group_ids:
+            await self._audit.record(
+                AuditEvent(
+                    kind=kind,
+                    outcome="ok",
+                    at=now,
+                    actor_id=admin.id,
+                    subject_id=None,
+                    office_id=office_id,
+                    address=address,
+                    detail="" if office_id == admin.office_id else f"via {admin.office_id}",
+                )
+            )
+
+    async def activate(self, admin: GuardUser, address: str) -> int | None:
+        """The wizard's last click: the admin's enrollment and the group's setting at once.
+
+        Returns the admin's new generation, or None when the enrollment was not ready.
+        """
+        status = await self.status(admin.office_id)
+        now = self._now()
+        started_after = now - timedelta(seconds=self._settings.enrollment_max_age_seconds)
+        generation = await self._store.confirm_pending_and_activate(
+            admin.id, status.group_ids, now=now, started_after=started_after, actor_id=admin.id
+        )
+        if generation is None:
+            return None
+        await self._announce(ALL_TOPIC)
+        await self._audit.record(
+            AuditEvent(
+                kind=EventKind.ENROLLED,
+                outcome="ok",
+                at=now,
+                actor_id=admin.id,
+                subject_id=admin.id,
+                office_id=admin.office_id,
+                address=address,
+            )
+        )
+        await self._record_for_group(EventKind.ACTIVATED, status, admin, address, now)
+        return generation
+
+    async def deactivate(self, admin: GuardUser, address: str) -> OfficeStatus:
+        """Switch it off for the whole group and destroy every enrollment in it."""
+        status = await self.status(admin.office_id)
+        users: list[str] = []
+        for office_id in status.group_ids:
+            users.extend(user.id for user in await self._backend.users_of_office(office_id))
+        now = self._now()
+        await self._store.deactivate_and_void(status.group_ids, users, actor_id=admin.id, now=now)
+        await self._announce(ALL_TOPIC)
+        await self._record_for_group(EventKind.DEACTIVATED, status, admin, address, now)
+        return status
+
+    async def reset_code_of(self, user: GuardUser, address: str) -> str | None:
+        """The user's own reset code, after they re-entered their password."""
+        record = await self._store.get_enrollment(user.id)
+        if record is None or not record.enrolled or record.reset_code is None:
+            return None
+        code = self._envelope.open(record.reset_code, user_id=user.id, purpose=RESET_CODE_PURPOSE)
+        await self._audit.record(
+            AuditEvent(
+                kind=EventKind.RESET_CODE_VIEWED,
+                outcome="ok",
+                at=self._now(),
+                actor_id=user.id,
+                subject_id=user.id,
+                office_id=user.office_id,
+                address=address,
+            )
+        )
+        return code.decode("ascii")
+
+    async def users_overview(self, admin: GuardUser) -> list[UserOverview]:
+        users = sorted(
+            await self._backend.users_of_office(admin.office_id), key=lambda u: u.username
+        )
+        records = {r.user_id: r for r in await self._store.list_enrollments([u.id for u in users])}
+        return [UserOverview(user=u, record=records.get(u.id)) for u in users]
+
+    async def user_of_own_office(self, admin: GuardUser, user_id: str) -> UserOverview | None:
+        """The user when they belong to the admin's own office; None for any other, linked too."""
+        if len(user_id) > 255:
+            return None
+        user = await self._backend.get_user(user_id)
+        if user is None or user.office_id != admin.office_id:
+            return None
+        return UserOverview(user=user, record=await self._store.get_enrollment(user.id))
+
+    async def reset_user(self, admin: GuardUser, user: GuardUser, address: str) -> None:
+        """Destroy the user's secret and reset code; every process voids their sessions."""
+        await self._store.void_enrollments([user.id], now=self._now())
+        await self._ephemeral.clear(user.id)
+        await self._announce(user_topic(user.id))
+        await self._audit.record(
+            AuditEvent(
+                kind=EventKind.RESET_BY_ADMIN,
+                outcome="ok",
+                at=self._now(),
+                actor_id=admin.id,
+                subject_id=user.id,
+                office_id=user.office_id,
+                address=address,
+            )
+        )
+
+    async def recent_events(self, office_id: str, limit: int = 20) -> Sequence[AuditRecord]:
+        return await self._store.recent_events(office_ids=[office_id], limit=limit)

@@ -1,0 +1,60 @@
+"""Re-entering the Nextens password before something sensitive, counted like a code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..backend import AuthBackend, GuardUser
+from ..ephemeral.base import Ephemeral, Outcome, Purpose
+from ..settings import GuardSettings
+from .attempts import Attempt, Verdict
+from .audit import Audit, AuditEvent, EventKind
+
+__all__ = ["PasswordCheck"]
+
+# Longer than any password a person types; a longer one only costs hashing time.
+MAX_PASSWORD_LENGTH = 1024
+
+
+class PasswordCheck:
+    def __init__(
+        self,
+        *,
+        backend: AuthBackend,
+        ephemeral: Ephemeral,
+        audit: Audit,
+        settings: GuardSettings,
+    ) -> None:
+        self._backend = backend
+        self._ephemeral = ephemeral
+        self._audit = audit
+        self._settings = settings
+
+    async def check(self, user: GuardUser, password: str | None, address: str) -> Attempt:
+        if not password:
+            return Attempt(Verdict.MISSING)
+        if len(password) > MAX_PASSWORD_LENGTH:
+            return Attempt(Verdict.MALFORMED)
+        # Look first: a locked-out user must not make the host hash passwords for nothing.
+        wait = await self._ephemeral.retry_after(Purpose.PASSWORD, user.id, address)
+        if wait > 0:
+            return Attempt(Verdict.LOCKED, retry_after=wait)
+        correct = await self._backend.check_password(user.id, password)
+        result = await self._ephemeral.settle(Purpose.PASSWORD, user.id, address, correct=correct)
+        if result.outcome is Outcome.ACCEPTED:
+            return Attempt(Verdict.ACCEPTED)
+        verdict = Verdict(result.outcome.value)
+        locked = verdict is Verdict.LOCKED or result.retry_after > 0
+        await self._audit.record(
+            AuditEvent(
+                kind=EventKind.LOCKED_OUT if locked else EventKind.PASSWORD_FAILED,
+                outcome=verdict.value,
+                at=datetime.fromtimestamp(self._settings.clock(), UTC),
+                actor_id=user.id,
+                subject_id=user.id,
+                office_id=user.office_id,
+                address=address,
+                detail="password",
+            )
+        )
+        return Attempt(verdict, retry_after=result.retry_after)

@@ -1,0 +1,263 @@
+"""The office settings page: status, the activation wizard, the own reset code, deactivation."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..backend import GuardUser
+from ..reset_codes import format_reset_code
+from ..services.attempts import Verdict
+from ..services.office import OfficeStatus
+from .kit import CODE_ERRORS, PASSWORD_ERRORS, PageKit
+from .session import mark_verified
+
+__all__ = ["OfficePages"]
+
+# The wizard's password step holds for the steps after it for this long.
+PASSWORD_STEP_SECONDS = 15 * 60
+_CONFIRMED_KEY = "nextens_guard.activation_confirmed"
+_WIZARD_STEPS = 5
+_DONE = {"activated": "office.activated_done", "deactivated": "office.deactivated_done"}
+
+
+class OfficePages(PageKit):
+    def office_routes(self) -> list[BaseRoute]:
+        return [
+            Route("/office", self.office, methods=["GET"]),
+            Route("/office/activate", self.activate_install, methods=["GET"]),
+            Route("/office/activate/scan", self.activate_scan, methods=["GET"]),
+            Route("/office/activate/password", self.activate_password, methods=["GET", "POST"]),
+            Route("/office/activate/code", self.activate_code, methods=["GET", "POST"]),
+            Route("/office/activate/finish", self.activate_finish, methods=["GET", "POST"]),
+            Route("/office/reset-code", self.reset_code, methods=["GET", "POST"]),
+            Route("/office/deactivate", self.deactivate, methods=["GET", "POST"]),
+        ]
+
+    @staticmethod
+    def _linked_names(status: OfficeStatus) -> str | None:
+        return ", ".join(office.name for office in status.linked) or None
+
+    async def office(self, request: Request) -> Response:
+        user, elsewhere = await self._gate_verified(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        status = await self.guard.office.status(user.office_id)
+        is_admin = await self.guard.office.may_manage(user)
+        done = _DONE.get(request.query_params.get("done", ""))
+        return self.render(
+            request,
+            "office.html",
+            status=status,
+            linked=self._linked_names(status),
+            is_admin=is_admin,
+            enrolled=await self.guard.enrollment.is_enrolled(user),
+            events=await self.guard.office.recent_events(user.office_id) if is_admin else [],
+            notice=self._translator(request)(done) if done else None,
+        )
+
+    # The activation wizard: the manual's five steps
+
+    async def _wizard_gate(self, request: Request) -> tuple[GuardUser | None, Response | None]:
+        user, elsewhere = await self._gate_admin(request)
+        if user is None:
+            return None, elsewhere
+        if (await self.guard.office.status(user.office_id)).active:
+            return None, self._redirect(self._url(request, "/office", keep_next=False))
+        return user, None
+
+    def _password_confirmed(self, request: Request, user: GuardUser) -> bool:
+        marker = request.session.get(_CONFIRMED_KEY)
+        return (
+            isinstance(marker, list)
+            and len(marker) == 2
+            and marker[0] == user.id
+            and isinstance(marker[1], int | float)
+            and 0 <= time.time() - marker[1] < PASSWORD_STEP_SECONDS
+        )
+
+    async def activate_install(self, request: Request) -> Response:
+        user, elsewhere = await self._wizard_gate(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        return self.render(
+            request,
+            "enroll_install.html",
+            step=1,
+            total=_WIZARD_STEPS,
+            intro_key=None,
+            next_step_url=self._url(request, "/office/activate/scan"),
+        )
+
+    async def activate_scan(self, request: Request) -> Response:
+        user, elsewhere = await self._wizard_gate(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        pending = await self.guard.enrollment.begin(user, self._address(request))
+        return self.render(
+            request,
+            "enroll_scan.html",
+            step=2,
+            total=_WIZARD_STEPS,
+            **self._scan_values(user, pending.secret),
+            previous_step_url=self._url(request, "/office/activate"),
+            next_step_url=self._url(request, "/office/activate/password"),
+        )
+
+    async def activate_password(self, request: Request) -> Response:
+        user, elsewhere = await self._wizard_gate(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        if await self.guard.enrollment.pending(user) is None:
+            return self._redirect(self._url(request, "/office/activate/scan"))
+        values: dict[str, Any] = {
+            "step": 3,
+            "total": _WIZARD_STEPS,
+            "form_action": self._url(request, "/office/activate/password"),
+            "previous_step_url": self._url(request, "/office/activate/scan"),
+        }
+        if request.method == "GET":
+            return self.render(request, "activate_password.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None or not csrf_ok:
+            return self._csrf_failure(request, "activate_password.html", **values)
+        attempt = await self.guard.passwords.check(
+            user, self._field(form, "password"), self._address(request)
+        )
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "activate_password.html", attempt, PASSWORD_ERRORS, **values
+            )
+        request.session[_CONFIRMED_KEY] = [user.id, int(time.time())]
+        return self._redirect(self._url(request, "/office/activate/code"))
+
+    async def activate_code(self, request: Request) -> Response:
+        user, elsewhere = await self._wizard_gate(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        if not self._password_confirmed(request, user):
+            return self._redirect(self._url(request, "/office/activate/password"))
+        values: dict[str, Any] = {
+            "step": 4,
+            "total": _WIZARD_STEPS,
+            "form_action": self._url(request, "/office/activate/code"),
+            "previous_step_url": self._url(request, "/office/activate/scan"),
+        }
+        if request.method == "GET":
+            if await self.guard.enrollment.pending(user) is None:
+                return self._redirect(self._url(request, "/office/activate/scan"))
+            return self.render(request, "enroll_code.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None:
+            error = self._translator(request)("error.code_malformed")
+            return self.render(request, "enroll_code.html", 400, error=error, **values)
+        if not csrf_ok:
+            return self._csrf_failure(request, "enroll_code.html", **values)
+        attempt = await self.guard.enrollment.check_code(
+            user, self._field(form, "code"), self._address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            return self._redirect(self._url(request, "/office/activate/scan"))
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "enroll_code.html", attempt, CODE_ERRORS, **values
+            )
+        return self._redirect(self._url(request, "/office/activate/finish"))
+
+    async def activate_finish(self, request: Request) -> Response:
+        user, elsewhere = await self._wizard_gate(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        if not self._password_confirmed(request, user):
+            return self._redirect(self._url(request, "/office/activate/password"))
+        pending = await self.guard.enrollment.pending(user)
+        if pending is None or not pending.code_ok:
+            step = "/office/activate/code" if pending else "/office/activate/scan"
+            return self._redirect(self._url(request, step))
+        status = await self.guard.office.status(user.office_id)
+        values: dict[str, Any] = {
+            "step": 5,
+            "total": _WIZARD_STEPS,
+            "form_action": self._url(request, "/office/activate/finish"),
+            "reset_code": pending.reset_code,
+            "reset_code_grouped": format_reset_code(pending.reset_code),
+            "note_key": "activate.finish.note",
+            "linked": self._linked_names(status),
+        }
+        if request.method == "GET":
+            return self.render(request, "enroll_finish.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None or not csrf_ok:
+            return self._csrf_failure(request, "enroll_finish.html", **values)
+        generation = await self.guard.office.activate(user, self._address(request))
+        if generation is None:
+            error = self._translator(request)("enroll.expired")
+            return self.render(request, "enroll_finish.html", 409, error=error, **values)
+        request.session.pop(_CONFIRMED_KEY, None)
+        mark_verified(request.session, user.id, generation)
+        return self._redirect(self._url(request, "/office?done=activated", keep_next=False))
+
+    # The own reset code, behind the password
+
+    async def reset_code(self, request: Request) -> Response:
+        user, elsewhere = await self._gate_verified(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        values: dict[str, Any] = {
+            "form_action": self._url(request, "/office/reset-code", keep_next=False),
+            "reset_code": None,
+        }
+        if not await self.guard.enrollment.is_enrolled(user):
+            error = self._translator(request)("reset_code.none")
+            return self.render(
+                request, "error.html", 404, status=404, heading=error, message=error, login_url=None
+            )
+        if request.method == "GET":
+            return self.render(request, "office_reset_code.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None or not csrf_ok:
+            return self._csrf_failure(request, "office_reset_code.html", **values)
+        attempt = await self.guard.passwords.check(
+            user, self._field(form, "password"), self._address(request)
+        )
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "office_reset_code.html", attempt, PASSWORD_ERRORS, **values
+            )
+        code = await self.guard.office.reset_code_of(user, self._address(request))
+        if code is None:
+            return self._redirect(self._url(request, "/office", keep_next=False))
+        values.update(reset_code=code, reset_code_grouped=format_reset_code(code))
+        return self.render(request, "office_reset_code.html", **values)
+
+    # Deactivation, for the whole office group
+
+    async def deactivate(self, request: Request) -> Response:
+        user, elsewhere = await self._gate_admin(request)
+        if user is None:
+            return elsewhere  # type: ignore[return-value]
+        status = await self.guard.office.status(user.office_id)
+        if not status.active:
+            return self._redirect(self._url(request, "/office", keep_next=False))
+        values: dict[str, Any] = {
+            "form_action": self._url(request, "/office/deactivate", keep_next=False),
+            "linked": self._linked_names(status),
+        }
+        if request.method == "GET":
+            return self.render(request, "office_deactivate.html", **values)
+        form, csrf_ok = await self._checked_form(request)
+        if form is None or not csrf_ok:
+            return self._csrf_failure(request, "office_deactivate.html", **values)
+        attempt = await self.guard.passwords.check(
+            user, self._field(form, "password"), self._address(request)
+        )
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "office_deactivate.html", attempt, PASSWORD_ERRORS, **values
+            )
+        await self.guard.office.deactivate(user, self._address(request))
+        return self._redirect(self._url(request, "/office?done=deactivated", keep_next=False))
