@@ -143,7 +143,10 @@ class Browser:
         return pyotp.TOTP(secret).at(self.clock.now + 30 * offset_steps)
 
     def scan(self) -> str:
-        page = self.client.get("/2fa/enroll/scan")
+        return self.scan_at("/2fa/enroll/scan")
+
+    def scan_at(self, path: str) -> str:
+        page = self.client.get(path)
         match = _SECRET.search(page.text)
         assert match, f"no key on the scan page ({page.status_code})"
         return match.group(1)

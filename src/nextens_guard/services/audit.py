@@ -51,6 +51,32 @@ class Audit:
         self._store = store
         self._hook = hook
 
+    async def failed_attempt(
+        self,
+        kind: EventKind,
+        *,
+        user_id: str,
+        office_id: str,
+        address: str,
+        outcome: str,
+        retry_after: int,
+        at: datetime,
+    ) -> None:
+        """A wrong code, reset code or password; a lockout when it started or met one."""
+        locked = outcome == "locked" or retry_after > 0
+        await self.record(
+            AuditEvent(
+                kind=EventKind.LOCKED_OUT if locked else kind,
+                outcome=outcome,
+                at=at,
+                actor_id=user_id,
+                subject_id=user_id,
+                office_id=office_id,
+                address=address,
+                detail=f"{kind.value}; retry_after={retry_after}" if locked else "",
+            )
+        )
+
     async def record(self, event: AuditEvent) -> None:
         """Store the event, then tell the host's hook; a failing hook never breaks the request."""
         await self._store.add_event(

@@ -8,7 +8,7 @@ from ..backend import AuthBackend, GuardUser
 from ..ephemeral.base import Ephemeral, Outcome, Purpose
 from ..settings import GuardSettings
 from .attempts import Attempt, Verdict
-from .audit import Audit, AuditEvent, EventKind
+from .audit import Audit, EventKind
 
 __all__ = ["PasswordCheck"]
 
@@ -44,17 +44,13 @@ class PasswordCheck:
         if result.outcome is Outcome.ACCEPTED:
             return Attempt(Verdict.ACCEPTED)
         verdict = Verdict(result.outcome.value)
-        locked = verdict is Verdict.LOCKED or result.retry_after > 0
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.LOCKED_OUT if locked else EventKind.PASSWORD_FAILED,
-                outcome=verdict.value,
-                at=datetime.fromtimestamp(self._settings.clock(), UTC),
-                actor_id=user.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
-                detail="password",
-            )
+        await self._audit.failed_attempt(
+            EventKind.PASSWORD_FAILED,
+            user_id=user.id,
+            office_id=user.office_id,
+            address=address,
+            outcome=verdict.value,
+            retry_after=result.retry_after,
+            at=datetime.fromtimestamp(self._settings.clock(), UTC),
         )
         return Attempt(verdict, retry_after=result.retry_after)

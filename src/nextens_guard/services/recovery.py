@@ -64,19 +64,14 @@ class RecoveryService:
         )
         if result.outcome is not Outcome.ACCEPTED:
             verdict = Verdict(result.outcome.value)
-            kind = (
-                EventKind.LOCKED_OUT if verdict is Verdict.LOCKED else EventKind.RESET_CODE_FAILED
-            )
-            await self._audit.record(
-                AuditEvent(
-                    kind=kind,
-                    outcome=verdict.value,
-                    at=now,
-                    actor_id=user.id,
-                    subject_id=user.id,
-                    office_id=user.office_id,
-                    address=address,
-                )
+            await self._audit.failed_attempt(
+                EventKind.RESET_CODE_FAILED,
+                user_id=user.id,
+                office_id=user.office_id,
+                address=address,
+                outcome=verdict.value,
+                retry_after=result.retry_after,
+                at=now,
             )
             return Attempt(verdict, retry_after=result.retry_after)
         await self._store.void_enrollments([user.id], now=now)

@@ -50,19 +50,14 @@ class CodeChecker:
     async def _record_failure(
         self, user: GuardUser, address: str, verdict: Verdict, retry_after: int
     ) -> None:
-        now = datetime.fromtimestamp(self._settings.clock(), UTC)
-        kind = EventKind.LOCKED_OUT if verdict is Verdict.LOCKED else EventKind.CODE_FAILED
-        await self._audit.record(
-            AuditEvent(
-                kind=kind,
-                outcome=verdict.value,
-                at=now,
-                actor_id=user.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
-                detail=f"retry_after={retry_after}" if retry_after else "",
-            )
+        await self._audit.failed_attempt(
+            EventKind.CODE_FAILED,
+            user_id=user.id,
+            office_id=user.office_id,
+            address=address,
+            outcome=verdict.value,
+            retry_after=retry_after,
+            at=datetime.fromtimestamp(self._settings.clock(), UTC),
         )
 
 

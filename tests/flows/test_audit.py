@@ -1,0 +1,140 @@
+"""The audit trail: every security event stored without secrets, shown to the office's admins."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import anyio
+import pytest
+
+from nextens_guard.services.audit import AuditEvent, EventKind
+from tests.flows.test_office import activate_office
+from tests.support import Parts, browser
+
+
+def events_of(parts: Parts, office_ids: list[str]) -> list[tuple[str, str | None, str | None]]:
+    async def read() -> list[tuple[str, str | None, str | None]]:
+        from nextens_guard.store.sql import SQLStore
+
+        store = SQLStore.from_url(parts.database_url, table_prefix=parts.table_prefix)
+        try:
+            records = await store.recent_events(office_ids=office_ids, limit=500)
+        finally:
+            await store.close()
+        return [(r.event, r.actor_id, r.subject_id) for r in records]
+
+    return anyio.run(read)
+
+
+def test_every_security_event_is_recorded_with_actor_subject_and_office(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+        bram.login("bram")
+        secret, reset_code = bram.enroll()
+        bram.post("/logout")
+        bram.login("bram")
+        bram.submit("/2fa/verify", code="000000" if bram.code(secret) != "000000" else "111111")
+        bram.verify(secret)
+        bram.post("/logout")
+        bram.login("bram")
+        bram.submit("/2fa/recover", reset_code="K7QF2M9XDA3HV8TPZ4NE")
+        bram.submit("/2fa/recover", reset_code=reset_code)
+        anna.submit("/2fa/office/reset-code", password="wrong")
+        anna.submit("/2fa/office/reset-code", password="nextens-demo")
+        anna.submit("/2fa/users/bram/reset")
+    kinds = {event for event, _, _ in events_of(parts, ["amsterdam"])}
+    assert {
+        "activated",
+        "enrolled",
+        "verified",
+        "code_failed",
+        "reset_code_failed",
+        "recovered",
+        "password_failed",
+        "reset_code_viewed",
+        "reset_by_admin",
+    } <= kinds
+    events = events_of(parts, ["amsterdam"])
+    assert ("reset_by_admin", "anna", "bram") in events
+    assert ("activated", "anna", None) in events
+    # Utrecht's admins see the activation that reached their office too.
+    assert ("activated", "anna", None) in events_of(parts, ["utrecht"])
+
+
+def test_admins_see_their_own_offices_recent_events_on_the_office_page(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as ruben:
+        activate_office(anna)
+        ruben.login("ruben")
+        ruben.enroll()
+        page = anna.get("/2fa/office")
+        assert 'data-event="activated"' in page.text
+        rows = re.findall(r'<tr data-event="(\w+)">.*?</tr>', page.text, re.DOTALL)
+        assert rows
+        # Nothing of Rotterdam shows in Amsterdam.
+        assert "ruben" not in page.text
+
+
+def test_a_failed_lockout_is_recorded(parts: Parts) -> None:
+    with browser(parts.app(), parts.clock) as rosa:
+        rosa.login("rosa")
+        rosa.enroll()
+        rosa.post("/logout")
+        rosa.login("rosa")
+        for _ in range(10):
+            rosa.submit("/2fa/verify", code="000000")
+    assert ("locked_out", "rosa", "rosa") in events_of(parts, ["rotterdam"])
+
+
+def test_the_hosts_event_hook_hears_resets_and_deactivations(parts: Parts) -> None:
+    heard: list[AuditEvent] = []
+
+    async def hook(event: AuditEvent) -> None:
+        heard.append(event)
+
+    app = parts.app(on_event=hook)
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+        bram.login("bram")
+        bram.enroll()
+        anna.submit("/2fa/users/bram/reset")
+        anna.submit("/2fa/office/deactivate", password="nextens-demo")
+    kinds = [(e.kind, e.subject_id, e.office_id) for e in heard]
+    assert (EventKind.RESET_BY_ADMIN, "bram", "amsterdam") in kinds
+    assert (EventKind.DEACTIVATED, None, "amsterdam") in kinds
+    assert (EventKind.DEACTIVATED, None, "utrecht") in kinds
+
+
+def test_a_failing_event_hook_is_logged_and_never_breaks_the_request(
+    parts: Parts, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def hook(event: AuditEvent) -> None:
+        raise RuntimeError("mail server down")
+
+    with browser(parts.app(on_event=hook), parts.clock) as rosa:
+        rosa.login("rosa")
+        with caplog.at_level(logging.ERROR, logger="nextens_guard.audit"):
+            rosa.enroll()
+        assert rosa.get("/").status_code == 200
+    assert "event hook failed" in caplog.text
+
+
+def test_no_secret_reaches_the_audit_trail_or_the_logs(
+    parts: Parts, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with browser(parts.app(), parts.clock) as rosa:
+        rosa.login("rosa")
+        secret, reset_code = rosa.enroll()
+        rosa.submit("/2fa/office/reset-code", password="nextens-demo")
+        cookie = rosa.client.cookies.get("session") or ""
+    everything = repr(events_of(parts, ["rotterdam"])) + caplog.text
+    for value in (secret, reset_code, "nextens-demo"):
+        assert value not in everything
+    import base64
+
+    session = base64.b64decode(cookie.split(".")[0] + "==").decode("utf-8", "replace")
+    assert secret not in session
+    assert reset_code not in session
