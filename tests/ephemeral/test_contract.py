@@ -7,7 +7,14 @@ from collections import Counter
 
 import pytest
 
-from nextens_guard.ephemeral.base import ALL_TOPIC, AttemptResult, Ephemeral, Outcome, Purpose
+from nextens_guard.ephemeral.base import (
+    ADDRESS_STRIKES,
+    ALL_TOPIC,
+    AttemptResult,
+    Ephemeral,
+    Outcome,
+    Purpose,
+)
 
 from .harness import LIMITS, SLACK, Backend, RecordingSink, eventually, limits
 
@@ -19,8 +26,10 @@ ELSEWHERE = "198.51.100.20"
 STEP = 58_000_000
 
 
-async def fail(state: Ephemeral, user: str = "anna", address: str = HOME) -> AttemptResult:
-    return await state.settle(CODE, user, address, correct=False)
+async def fail(
+    state: Ephemeral, user: str = "anna", address: str = HOME, *, burn: int | None = None
+) -> AttemptResult:
+    return await state.settle(CODE, user, address, correct=False, burn=burn)
 
 
 async def succeed(
@@ -77,6 +86,62 @@ async def test_a_replayed_code_counts_as_a_failure(backend: Backend) -> None:
     assert (await succeed(state, step=STEP + 1)).outcome is Outcome.LOCKED
 
 
+async def test_a_guessed_future_code_is_never_accepted_when_its_time_comes(
+    backend: Backend,
+) -> None:
+    state = await backend.open()
+
+    # A wrong code that matched a later step: the clock-drift hint says so.
+    assert await fail(state, burn=STEP) == AttemptResult(Outcome.REJECTED)
+
+    assert (await succeed(state, step=STEP)).outcome is Outcome.REPLAYED
+    again = await state.settle(Purpose.RESET_CODE, "anna", HOME, correct=True, step=STEP)
+    assert again.outcome is Outcome.REPLAYED
+    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.ACCEPTED
+    # Burned for anna alone.
+    assert (await succeed(state, "bram", step=STEP)).accepted
+
+
+async def test_every_burned_step_is_remembered(backend: Backend) -> None:
+    state = await backend.open()
+    await fail(state, burn=STEP + 1)
+    await fail(state, burn=STEP + 2)
+
+    assert (await succeed(state, step=STEP)).accepted
+    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.REPLAYED
+    assert (await succeed(state, step=STEP + 2)).outcome is Outcome.REPLAYED
+    assert (await succeed(state, step=STEP + 3)).accepted
+
+
+async def test_a_burned_code_counts_as_a_failure(backend: Backend) -> None:
+    state = await backend.open(limits(max_failures=2))
+
+    assert (await fail(state, burn=STEP)).retry_after == 0
+    replayed = await succeed(state, step=STEP)
+
+    assert replayed == AttemptResult(Outcome.REPLAYED, retry_after=1)
+    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.LOCKED
+
+
+async def test_a_right_code_burns_nothing(backend: Backend) -> None:
+    state = await backend.open()
+
+    assert (await state.settle(CODE, "anna", HOME, correct=True, step=STEP, burn=STEP + 1)).accepted
+
+    assert (await succeed(state, step=STEP + 1)).accepted
+
+
+async def test_an_attempt_refused_as_locked_burns_nothing(backend: Backend) -> None:
+    # Held back by her busy address at home, anna is free to try from elsewhere.
+    state = await backend.open(limits(address_max_failures=ADDRESS_STRIKES))
+    for _ in range(ADDRESS_STRIKES):
+        await fail(state)
+
+    assert (await fail(state, burn=STEP)).outcome is Outcome.LOCKED
+
+    assert (await succeed(state, address=ELSEWHERE, step=STEP)).accepted
+
+
 async def test_fifty_parallel_submissions_of_one_code_succeed_once(backend: Backend) -> None:
     state = await backend.open()
 
@@ -116,15 +181,20 @@ async def test_a_locked_out_user_is_refused_even_the_right_code(backend: Backend
 
 
 async def test_attempts_while_locked_out_are_not_counted(backend: Backend) -> None:
-    # The address may fail exactly once more than the user before it is locked too.
-    state = await backend.open(limits(max_failures=3, address_max_failures=4))
-    for _ in range(3):
+    # anna's failures and bram's strikes together stay one short of the address limit.
+    max_failures = ADDRESS_STRIKES + 1
+    state = await backend.open(
+        limits(max_failures=max_failures, address_max_failures=max_failures + ADDRESS_STRIKES + 1)
+    )
+    for _ in range(max_failures):
         await fail(state)
 
     while_locked = [await fail(state) for _ in range(20)]
 
     assert {r.outcome for r in while_locked} == {Outcome.LOCKED}
-    # Had those counted, the address would be locked and bram refused.
+    # Had those counted, the address would be over its limit and bram held back by it.
+    strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
+    assert strikes == [AttemptResult(Outcome.REJECTED)] * ADDRESS_STRIKES
     assert (await succeed(state, "bram")).accepted
 
 
@@ -228,66 +298,155 @@ async def test_retry_after_only_looks(backend: Backend) -> None:
     assert (await fail(state)).retry_after == 0
 
 
-async def test_clear_forgets_failures_lockouts_and_used_steps(backend: Backend) -> None:
-    state = await backend.open(limits(max_failures=3, lockout_seconds=60, lockout_max_seconds=60))
-    assert (await succeed(state, step=STEP)).accepted
+async def lock_out_every_purpose(state: Ephemeral, user: str = "anna") -> None:
+    """Use ``STEP``, burn ``STEP + 1`` and fail three times for every purpose."""
+    assert (await succeed(state, user, step=STEP)).accepted
+    assert (await fail(state, user, burn=STEP + 1)).outcome is Outcome.REJECTED
     for purpose in Purpose:
         for _ in range(3):
-            await state.settle(purpose, "anna", HOME, correct=False)
+            await state.settle(purpose, user, HOME, correct=False)
+        assert await state.retry_after(purpose, user, HOME) > 0
+
+
+async def test_clear_forgets_failures_lockouts_used_and_burned_steps(backend: Backend) -> None:
+    state = await backend.open(limits(max_failures=3, lockout_seconds=60, lockout_max_seconds=60))
+    await lock_out_every_purpose(state)
     await fail(state, "bram")
 
-    await state.clear("anna")
+    await state.clear("anna", list(Purpose))
 
     for purpose in Purpose:
         assert await state.retry_after(purpose, "anna", HOME) == 0
     assert (await succeed(state, step=STEP)).accepted
+    assert (await succeed(state, step=STEP + 1)).accepted
     # Other users keep what they had: one failure, two to go.
     assert (await fail(state, "bram")).retry_after == 0
     assert (await fail(state, "bram")).retry_after == 60
 
 
+async def test_clearing_the_code_counters_keeps_the_password_lockout(backend: Backend) -> None:
+    # An admin reset: the new secret starts clean, but a stolen session that asked for it
+    # must not also win back its guesses at the password.
+    state = await backend.open(limits(max_failures=3, lockout_seconds=60, lockout_max_seconds=60))
+    await lock_out_every_purpose(state)
+
+    await state.clear("anna", {Purpose.CODE, Purpose.RESET_CODE})
+
+    assert await state.retry_after(Purpose.CODE, "anna", HOME) == 0
+    assert await state.retry_after(Purpose.RESET_CODE, "anna", HOME) == 0
+    assert await state.retry_after(Purpose.PASSWORD, "anna", HOME) == 60
+    password = await state.settle(Purpose.PASSWORD, "anna", HOME, correct=True)
+    assert password == AttemptResult(Outcome.LOCKED, retry_after=60)
+    # Used and burned steps belong to the old secret: forgotten either way.
+    assert (await succeed(state, step=STEP)).accepted
+    assert (await succeed(state, step=STEP + 1)).accepted
+
+
 # Addresses
 
 
-async def test_an_address_is_locked_after_its_own_limit(backend: Backend) -> None:
+async def test_an_address_over_its_limit_holds_back_only_users_with_strikes(
+    backend: Backend,
+) -> None:
     state = await backend.open(
         limits(max_failures=100, address_max_failures=5, address_window_seconds=60)
     )
 
-    results = [await fail(state, f"user{n}") for n in range(5)]
+    # A spray: one failure each for five users takes the address to its limit.
+    sprayed = [await fail(state, f"user{n}") for n in range(5)]
 
-    assert [r.outcome for r in results] == [Outcome.REJECTED] * 5
-    assert [r.retry_after for r in results[:4]] == [0] * 4
-    assert 58 <= results[4].retry_after <= 60
-    assert (await succeed(state, "newcomer")).outcome is Outcome.LOCKED
-    assert 58 <= await state.retry_after(CODE, "newcomer", HOME) <= 60
-    # The same users from another address are not held back by it.
-    assert (await succeed(state, "newcomer", ELSEWHERE)).accepted
-    assert await state.retry_after(Purpose.PASSWORD, "newcomer", HOME) == 0
+    assert sprayed == [AttemptResult(Outcome.REJECTED)] * 5
+    assert await state.retry_after(CODE, "user0", HOME) == 0
+    assert (await succeed(state, "newcomer")).accepted
+    # Whoever keeps failing there is held back until the address window ends.
+    strikes = [await fail(state, "guesser") for _ in range(ADDRESS_STRIKES)]
+    assert strikes[:-1] == [AttemptResult(Outcome.REJECTED)] * (ADDRESS_STRIKES - 1)
+    assert strikes[-1].outcome is Outcome.REJECTED
+    assert 58 <= strikes[-1].retry_after <= 60
+    refused = await succeed(state, "guesser")
+    assert refused.outcome is Outcome.LOCKED
+    assert 58 <= refused.retry_after <= 60
+    assert 58 <= await state.retry_after(CODE, "guesser", HOME) <= 60
+    # Only from that address, and only for that purpose.
+    assert await state.retry_after(Purpose.PASSWORD, "guesser", HOME) == 0
+    assert await state.retry_after(CODE, "guesser", ELSEWHERE) == 0
+    assert (await succeed(state, "guesser", ELSEWHERE)).accepted
+
+
+async def test_one_persons_failures_never_lock_out_colleagues_at_the_same_address(
+    backend: Backend,
+) -> None:
+    rounds, mistakes = 3, 9
+    state = await backend.open(
+        limits(max_failures=10, address_max_failures=rounds * mistakes, address_window_seconds=60)
+    )
+
+    # anna mistypes nine times and then gets it right, again and again: never locked out
+    # by her own count, she takes the office's address over its limit.
+    for n in range(rounds):
+        results = [await fail(state, "anna") for _ in range(mistakes)]
+        if n < rounds - 1:
+            assert results == [AttemptResult(Outcome.REJECTED)] * mistakes
+            assert (await succeed(state, "anna", step=STEP + n)).accepted
+    assert results[:-1] == [AttemptResult(Outcome.REJECTED)] * (mistakes - 1)
+    assert 58 <= results[-1].retry_after <= 60
+    assert (await succeed(state, "anna", step=STEP + rounds)).outcome is Outcome.LOCKED
+
+    # Her colleague, with no failures of his own, is let in.
+    assert await state.retry_after(CODE, "bram", HOME) == 0
+    assert await succeed(state, "bram", step=STEP) == AttemptResult(Outcome.ACCEPTED)
+    # Until he too fails often enough: then the address limit holds him back.
+    strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
+    assert strikes[:-1] == [AttemptResult(Outcome.REJECTED)] * (ADDRESS_STRIKES - 1)
+    assert 58 <= strikes[-1].retry_after <= 60
+    refused = await succeed(state, "bram", step=STEP + 1)
+    assert refused.outcome is Outcome.LOCKED
+    assert 58 <= refused.retry_after <= 60
+    assert (await succeed(state, "carla", step=STEP)).accepted
+
+
+async def test_strikes_are_counted_per_purpose(backend: Backend) -> None:
+    state = await backend.open(limits(address_max_failures=ADDRESS_STRIKES))
+    for _ in range(ADDRESS_STRIKES):
+        await state.settle(Purpose.PASSWORD, "anna", HOME, correct=False)
+    for n in range(ADDRESS_STRIKES):
+        await fail(state, f"user{n}")
+
+    # The code address is over its limit and anna has strikes, but for her password.
+    assert await state.retry_after(CODE, "anna", HOME) == 0
+    assert (await succeed(state, step=STEP)).accepted
+    assert await state.retry_after(Purpose.PASSWORD, "anna", HOME) > 0
 
 
 async def test_an_address_lock_ends_with_its_window(backend: Backend) -> None:
-    state = await backend.open(limits(address_max_failures=2, address_window_seconds=1))
+    state = await backend.open(
+        limits(address_max_failures=ADDRESS_STRIKES + 1, address_window_seconds=1)
+    )
     await fail(state, "anna")
     await backend.wait(0.6)
-    # The window opened with anna's failure; bram's does not move its end.
-    assert (await fail(state, "bram")).retry_after == 1
+    # The window opened with anna's failure; bram's do not move its end.
+    strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
+    assert [r.retry_after for r in strikes] == [0] * (ADDRESS_STRIKES - 1) + [1]
+    assert (await succeed(state, "bram")).outcome is Outcome.LOCKED
 
     await backend.wait(0.4 + SLACK)
 
-    assert (await succeed(state, "uma")).accepted
-    # A new window: two more failures before the next lock.
-    assert (await fail(state, "uma")).retry_after == 0
+    assert await state.retry_after(CODE, "bram", HOME) == 0
+    # A new window: bram's strikes alone do not hold him back.
+    assert (await fail(state, "bram")).retry_after == 0
+    assert (await succeed(state, "bram")).accepted
 
 
 async def test_a_success_does_not_reopen_a_busy_address(backend: Backend) -> None:
-    state = await backend.open(limits(address_max_failures=3))
+    state = await backend.open(limits(address_max_failures=ADDRESS_STRIKES + 1))
     await fail(state, "anna")
     await fail(state, "anna")
 
     assert (await succeed(state, "anna")).accepted
 
-    assert (await fail(state, "bram")).retry_after > 0
+    # anna's failures still count, so bram's strikes take the address over its limit.
+    strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
+    assert strikes[-1].retry_after > 0
 
 
 # Concurrency and processes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nextens_guard.ephemeral.base import Outcome, Purpose
-from nextens_guard.ephemeral.memory import LAST_STEP_TTL_SECONDS, MemoryEphemeral
+from nextens_guard.ephemeral.base import LAST_STEP_TTL_SECONDS, Outcome, Purpose
+from nextens_guard.ephemeral.memory import MemoryEphemeral
 
 from .harness import FakeClock, RecordingSink, limits
 
@@ -19,9 +19,11 @@ async def test_memory_stays_bounded_after_many_distinct_users_expire() -> None:
     clock = FakeClock()
     state = MemoryEphemeral(limits(failure_memory_seconds=60), clock=clock)
     for n in range(5_000):
-        await state.settle(CODE, f"sprayed{n}", f"10.0.{n // 256}.{n % 256}", correct=False)
+        await state.settle(
+            CODE, f"sprayed{n}", f"10.0.{n // 256}.{n % 256}", correct=False, burn=STEP + 1
+        )
         await state.settle(CODE, f"enrolled{n}", "192.0.2.1", correct=True, step=STEP)
-    assert len(state) > 10_000
+    assert len(state) > 15_000
 
     clock.now += LAST_STEP_TTL_SECONDS + 1
     await state.settle(CODE, "anna", "192.0.2.10", correct=False)
@@ -58,6 +60,23 @@ async def test_a_used_step_is_remembered_while_a_code_could_still_match_it() -> 
     again = await state.settle(CODE, "anna", "192.0.2.10", correct=True, step=STEP)
 
     assert again.outcome is Outcome.REPLAYED
+
+
+async def test_burned_steps_are_remembered_as_long_as_the_last_step() -> None:
+    clock = FakeClock()
+    state = MemoryEphemeral(limits(), clock=clock)
+    await state.settle(CODE, "anna", "192.0.2.10", correct=False, burn=STEP)
+    clock.now += LAST_STEP_TTL_SECONDS / 2
+    # Every burn keeps the whole set for the full time again, as a Redis EXPIRE does.
+    await state.settle(CODE, "anna", "192.0.2.10", correct=False, burn=STEP + 1)
+    clock.now += LAST_STEP_TTL_SECONDS - 1
+
+    replayed = await state.settle(CODE, "anna", "192.0.2.10", correct=True, step=STEP)
+    assert replayed.outcome is Outcome.REPLAYED
+
+    clock.now += 2
+    accepted = await state.settle(CODE, "anna", "192.0.2.10", correct=True, step=STEP)
+    assert accepted.outcome is Outcome.ACCEPTED
 
 
 async def test_a_published_topic_is_delivered_before_publish_returns() -> None:

@@ -14,8 +14,8 @@ from redis.asyncio import Connection, ConnectionPool, Redis
 from redis.crc import key_slot
 
 from nextens_guard.ephemeral import redis as redis_module
-from nextens_guard.ephemeral.base import Outcome, Purpose
-from nextens_guard.ephemeral.redis import LAST_STEP_TTL_SECONDS, RedisEphemeral
+from nextens_guard.ephemeral.base import LAST_STEP_TTL_SECONDS, Outcome, Purpose
+from nextens_guard.ephemeral.redis import RedisEphemeral
 from nextens_guard.errors import GuardError, ServiceUnavailable
 
 from .harness import LIMITS, RecordingSink, RedisBackend, eventually, limits
@@ -60,7 +60,7 @@ async def test_settle_is_one_round_trip(redis_backend: RedisBackend, redis_url: 
     results = [
         await state.settle(CODE, "anna", HOME, correct=True, step=STEP),
         await state.settle(CODE, "anna", HOME, correct=True, step=STEP),
-        await state.settle(CODE, "anna", HOME, correct=False),
+        await state.settle(CODE, "anna", HOME, correct=False, burn=STEP + 1),
         await state.settle(CODE, "anna", HOME, correct=False),
     ]
     assert [r.outcome for r in results] == [
@@ -75,6 +75,10 @@ async def test_settle_is_one_round_trip(redis_backend: RedisBackend, redis_url: 
     assert await state.retry_after(CODE, "anna", HOME) > 0
     assert sent == ["EVALSHA"]
 
+    sent.clear()
+    await state.clear("anna", [CODE, Purpose.RESET_CODE])
+    assert sent == ["DEL"]
+
 
 async def test_redis_down_is_reported_as_service_unavailable() -> None:
     # Port 1 is closed on any test machine: the connection is refused at once.
@@ -85,7 +89,7 @@ async def test_redis_down_is_reported_as_service_unavailable() -> None:
         "ping": state.ping,
         "retry_after": lambda: state.retry_after(CODE, "anna", HOME),
         "settle": lambda: state.settle(CODE, "anna", HOME, correct=True, step=STEP),
-        "clear": lambda: state.clear("anna"),
+        "clear": lambda: state.clear("anna", list(Purpose)),
         "publish": lambda: state.publish("user:anna"),
     }
     try:
@@ -298,10 +302,12 @@ async def test_every_key_sits_in_one_cluster_slot_and_hides_the_ids(
     user, address = "anna:{evil}:step", "203.0.113.7"
 
     await state.settle(CODE, user, address, correct=True, step=STEP)
+    await state.settle(CODE, user, address, correct=False, burn=STEP + 1)
     await state.settle(Purpose.PASSWORD, user, address, correct=False)
 
     keys = await redis_backend.keys()
-    assert len(keys) == 3
+    # step, burn, and a user and an address key for each of the two purposes
+    assert len(keys) == 6
     assert len({key_slot(key) for key in keys}) == 1
     assert key_slot(keys[0]) == key_slot(("{" + redis_backend.key_prefix + "}").encode())
     for key in keys:
@@ -330,13 +336,14 @@ async def test_keys_go_away_on_their_own(redis_backend: RedisBackend, redis_url:
             }
 
         await state.settle(CODE, "anna", HOME, correct=True, step=STEP)
-        await state.settle(CODE, "anna", HOME, correct=False)
+        await state.settle(CODE, "anna", HOME, correct=False, burn=STEP + 1)
         first = await ttls()
         await state.settle(CODE, "anna", HOME, correct=False)
         locked = await ttls()
 
-    assert first.keys() == {"step", "fail", "addr"}
+    assert first.keys() == {"step", "burn", "fail", "addr"}
     assert LAST_STEP_TTL_SECONDS - 2 <= first["step"] <= LAST_STEP_TTL_SECONDS
+    assert LAST_STEP_TTL_SECONDS - 2 <= first["burn"] <= LAST_STEP_TTL_SECONDS
     assert 28 <= first["fail"] <= 30
     assert 43 <= first["addr"] <= 45
     # A lockout longer than the failure memory keeps the failures until it ends; the

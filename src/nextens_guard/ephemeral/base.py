@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
 __all__ = [
+    "ADDRESS_STRIKES",
     "ALL_TOPIC",
+    "LAST_STEP_TTL_SECONDS",
     "AttemptResult",
     "Ephemeral",
     "InvalidationSink",
@@ -23,6 +26,15 @@ __all__ = [
 ]
 
 ALL_TOPIC = "*"
+# An office shares one public address. The address limit therefore holds back only
+# users who have failed this often themselves, so one person's failures (or a spray
+# across users) slows the guessers down without locking out colleagues who type well.
+ADDRESS_STRIKES = 3
+# How long a user's last accepted TOTP step, and the steps burned for them, are
+# remembered. A step can be matched only while it is within one step (30 s) of the
+# verifier's clock, so after 90 s no code of that step or an older one can be accepted
+# anyway; ten minutes leaves a wide margin for clocks that disagree.
+LAST_STEP_TTL_SECONDS = 10 * 60
 
 
 class Purpose(enum.StrEnum):
@@ -101,23 +113,30 @@ class Ephemeral(ABC):
         *,
         correct: bool,
         step: int | None = None,
+        burn: int | None = None,
     ) -> AttemptResult:
         """Record one attempt, atomically, in one round trip.
 
-        In this order: a user or address that is locked out gets ``LOCKED`` and nothing
-        is counted. A ``correct`` attempt whose ``step`` (the TOTP time step matched,
-        or None for things that are not codes) is later than every step this user had
-        accepted before gets ``ACCEPTED``: the step is remembered and the user's
-        consecutive failures for this purpose are cleared. A correct attempt with a step
-        already used (or older) gets ``REPLAYED`` and counts as a failure. Anything else
-        gets ``REJECTED`` and counts as a failure for the user (consecutive) and for the
-        address (in a window). A failure that reaches a limit starts a lockout, and its
-        result carries ``retry_after > 0``.
+        In this order: a locked-out user gets ``LOCKED`` and nothing is counted; so does a
+        user with at least :data:`ADDRESS_STRIKES` consecutive failures of their own (for
+        this purpose) whose address is over its limit. A ``correct`` attempt whose ``step``
+        (the TOTP time step matched, or None for things that are not codes) is later than
+        every step this user had accepted before gets ``ACCEPTED``: the step is remembered
+        and the user's consecutive failures for this purpose are cleared. A correct attempt
+        with a step already used (or older), or one that was burned, gets ``REPLAYED`` and
+        counts as a failure. Anything else gets ``REJECTED`` and counts as a failure for the
+        user (consecutive) and for the address (in a fixed window, per purpose; a success
+        does not reset it). A failure that reaches a limit starts a lockout, and its result
+        carries ``retry_after > 0``. ``burn`` is a future step a wrong attempt matched (the
+        clock-drift hint told the user so); it is remembered with the failure (an attempt
+        refused as ``LOCKED`` remembers nothing), so that code is never accepted when its
+        time comes.
         """
 
     @abstractmethod
-    async def clear(self, user_id: str) -> None:
-        """Forget this user's failures, lockouts and used steps (after an admin reset)."""
+    async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
+        """Forget this user's failures and lockouts for these purposes, and their used
+        and burned steps (after an admin reset, whose new secret starts clean)."""
 
     @abstractmethod
     async def publish(self, topic: str) -> None:

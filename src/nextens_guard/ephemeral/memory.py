@@ -10,20 +10,24 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
-from .base import ALL_TOPIC, AttemptResult, Ephemeral, InvalidationSink, Limits, Outcome, Purpose
+from .base import (
+    ADDRESS_STRIKES,
+    ALL_TOPIC,
+    LAST_STEP_TTL_SECONDS,
+    AttemptResult,
+    Ephemeral,
+    InvalidationSink,
+    Limits,
+    Outcome,
+    Purpose,
+)
 
-__all__ = ["LAST_STEP_TTL_SECONDS", "MemoryEphemeral"]
+__all__ = ["MemoryEphemeral"]
 
 logger = logging.getLogger(__name__)
-
-# How long a user's last accepted TOTP step is remembered. A step can be matched only
-# while it is within one step (30 s) of the verifier's clock, so after 90 s no code of
-# that step or an older one can be accepted anyway; ten minutes leaves a wide margin
-# for clocks that disagree. Kept equal to the Redis implementation's constant.
-LAST_STEP_TTL_SECONDS = 10 * 60
 
 # A full sweep costs one pass over every entry; running it only after as many writes as
 # there are entries keeps the cost per write constant while never letting expired
@@ -53,13 +57,21 @@ class _LastStep:
     forget_at: float
 
 
+@dataclass(slots=True)
+class _BurnedSteps:
+    # One expiry for the whole set, renewed by every burn, as the Redis set's is. It
+    # grows by one per counted failure at most, which the lockouts keep few.
+    forget_at: float
+    steps: set[int] = field(default_factory=set)
+
+
 def _whole_seconds(seconds: float) -> int:
     # Rounded up, so a client that waits exactly this long is never a moment early.
     return max(1, math.ceil(seconds))
 
 
 class MemoryEphemeral(Ephemeral):
-    """Failures, lockouts, used steps and invalidation for one process.
+    """Failures, lockouts, used and burned steps and invalidation for one process.
 
     ``clock`` returns seconds; it only needs to move forward (tests pass a fake one).
     """
@@ -70,13 +82,17 @@ class MemoryEphemeral(Ephemeral):
         self._failures: dict[tuple[Purpose, str], _UserFailures] = {}
         self._addresses: dict[tuple[Purpose, str], _AddressWindow] = {}
         self._steps: dict[str, _LastStep] = {}
+        self._burned: dict[str, _BurnedSteps] = {}
         self._sinks: list[InvalidationSink] = []
         self._writes_since_sweep = 0
         self._last_sweep = clock()
 
     def __len__(self) -> int:
-        """Entries held now, expired ones included until the next sweep."""
-        return len(self._failures) + len(self._addresses) + len(self._steps)
+        """Entries held now, expired ones included until the next sweep.
+
+        A user's burned steps are one entry: they come and go together.
+        """
+        return len(self._failures) + len(self._addresses) + len(self._steps) + len(self._burned)
 
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
         wait = self._wait(purpose, user_id, address, self._clock())
@@ -90,6 +106,7 @@ class MemoryEphemeral(Ephemeral):
         *,
         correct: bool,
         step: int | None = None,
+        burn: int | None = None,
     ) -> AttemptResult:
         now = self._clock()
         wait = self._wait(purpose, user_id, address, now)
@@ -98,8 +115,7 @@ class MemoryEphemeral(Ephemeral):
 
         outcome = Outcome.REJECTED
         if correct:
-            last = self._last_step(user_id, now)
-            if step is None or last is None or step > last:
+            if step is None or self._fresh_step(user_id, step, now):
                 if step is not None:
                     self._steps[user_id] = _LastStep(step, now + LAST_STEP_TTL_SECONDS)
                 self._failures.pop((purpose, user_id), None)
@@ -118,22 +134,26 @@ class MemoryEphemeral(Ephemeral):
             failures.locked_until = now + lock
         failures.forget_at = now + max(limits.failure_memory_seconds, lock)
 
+        if burn is not None and not correct:
+            self._burn(user_id, burn, now)
+
         window = self._address_window(purpose, address, now)
         if window is None:
             window = _AddressWindow(0, now + limits.address_window_seconds)
             self._addresses[(purpose, address)] = window
         window.count += 1
         wait = float(lock)
-        if window.count >= limits.address_max_failures:
+        if window.count >= limits.address_max_failures and failures.count >= ADDRESS_STRIKES:
             wait = max(wait, window.ends_at - now)
 
         self._wrote(now)
         return AttemptResult(outcome, _whole_seconds(wait) if wait > 0 else 0)
 
-    async def clear(self, user_id: str) -> None:
-        for purpose in Purpose:
+    async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
+        for purpose in purposes:
             self._failures.pop((purpose, user_id), None)
         self._steps.pop(user_id, None)
+        self._burned.pop(user_id, None)
 
     async def publish(self, topic: str) -> None:
         for sink in list(self._sinks):
@@ -153,13 +173,15 @@ class MemoryEphemeral(Ephemeral):
         self._sinks.clear()
 
     def _wait(self, purpose: Purpose, user_id: str, address: str, now: float) -> float:
-        wait = 0.0
         failures = self._user_failures(purpose, user_id, now)
-        if failures is not None and failures.locked_until > now:
-            wait = failures.locked_until - now
-        window = self._address_window(purpose, address, now)
-        if window is not None and window.count >= self._limits.address_max_failures:
-            wait = max(wait, window.ends_at - now)
+        if failures is None:
+            # No failures of their own: neither locked out nor held back by the address.
+            return 0.0
+        wait = max(failures.locked_until - now, 0.0)
+        if failures.count >= ADDRESS_STRIKES:
+            window = self._address_window(purpose, address, now)
+            if window is not None and window.count >= self._limits.address_max_failures:
+                wait = max(wait, window.ends_at - now)
         return wait
 
     def _user_failures(self, purpose: Purpose, user_id: str, now: float) -> _UserFailures | None:
@@ -183,6 +205,25 @@ class MemoryEphemeral(Ephemeral):
             return None
         return None if last is None else last.step
 
+    def _burned_steps(self, user_id: str, now: float) -> set[int]:
+        burned = self._burned.get(user_id)
+        if burned is not None and burned.forget_at <= now:
+            del self._burned[user_id]
+            return set()
+        return set() if burned is None else burned.steps
+
+    def _burn(self, user_id: str, step: int, now: float) -> None:
+        burned = self._burned.get(user_id)
+        if burned is None or burned.forget_at <= now:
+            burned = self._burned[user_id] = _BurnedSteps(now)
+        burned.steps.add(step)
+        burned.forget_at = now + LAST_STEP_TTL_SECONDS
+
+    def _fresh_step(self, user_id: str, step: int, now: float) -> bool:
+        """Whether ``step`` is later than every step accepted before and was not burned."""
+        last = self._last_step(user_id, now)
+        return (last is None or step > last) and step not in self._burned_steps(user_id, now)
+
     def _wrote(self, now: float) -> None:
         self._writes_since_sweep += 1
         if (
@@ -195,6 +236,7 @@ class MemoryEphemeral(Ephemeral):
         self._failures = {k: v for k, v in self._failures.items() if v.forget_at > now}
         self._addresses = {k: v for k, v in self._addresses.items() if v.ends_at > now}
         self._steps = {k: v for k, v in self._steps.items() if v.forget_at > now}
+        self._burned = {k: v for k, v in self._burned.items() if v.forget_at > now}
         self._writes_since_sweep = 0
         self._last_sweep = now
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from importlib import resources
 from typing import Any
 
@@ -28,17 +28,21 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from ..errors import GuardError, ServiceUnavailable
-from .base import ALL_TOPIC, AttemptResult, Ephemeral, InvalidationSink, Limits, Outcome, Purpose
+from .base import (
+    ADDRESS_STRIKES,
+    ALL_TOPIC,
+    LAST_STEP_TTL_SECONDS,
+    AttemptResult,
+    Ephemeral,
+    InvalidationSink,
+    Limits,
+    Outcome,
+    Purpose,
+)
 
-__all__ = ["LAST_STEP_TTL_SECONDS", "RedisEphemeral"]
+__all__ = ["RedisEphemeral"]
 
 logger = logging.getLogger(__name__)
-
-# How long a user's last accepted TOTP step is remembered. A step can be matched only
-# while it is within one step (30 s) of the verifier's clock, so after 90 s no code of
-# that step or an older one can be accepted anyway; ten minutes leaves a wide margin
-# for clocks that disagree, and the key still goes away on its own.
-LAST_STEP_TTL_SECONDS = 10 * 60
 
 # A guard that fails closed should say so quickly: a request waits at most this long
 # for Redis before the user sees a 503, rather than the driver's default of 5 s.
@@ -91,7 +95,7 @@ def _text(value: object) -> str:
 
 
 class RedisEphemeral(Ephemeral):
-    """Failures, lockouts, used steps and invalidation shared through one Redis.
+    """Failures, lockouts, used and burned steps and invalidation shared through one Redis.
 
     Owns ``client``: :meth:`close` closes it. Needs Redis 5 or later (scripts that read
     the server's clock and then write are replicated by their effects).
@@ -105,7 +109,8 @@ class RedisEphemeral(Ephemeral):
         self._tag = "{" + key_prefix + "}"
         self._channel = f"{key_prefix}:invalidate"
         self._settle_script = client.register_script(_SETTLE_LUA)
-        self._limit_args = (
+        # ARGV[4] onwards, in the order settle.lua reads them.
+        self._fixed_args = (
             limits.max_failures,
             limits.lockout_seconds,
             limits.lockout_max_seconds,
@@ -113,6 +118,7 @@ class RedisEphemeral(Ephemeral):
             limits.address_window_seconds,
             limits.failure_memory_seconds,
             LAST_STEP_TTL_SECONDS,
+            ADDRESS_STRIKES,
         )
         self._sinks: list[InvalidationSink] = []
         self._listener: asyncio.Task[None] | None = None
@@ -136,7 +142,9 @@ class RedisEphemeral(Ephemeral):
         return cls(Redis.from_pool(pool), limits, key_prefix=key_prefix)
 
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
-        _, wait = await self._run("retry_after", purpose, user_id, address, mode="peek", step="")
+        _, wait = await self._run(
+            "retry_after", purpose, user_id, address, mode="peek", step="", burn=""
+        )
         return wait
 
     async def settle(
@@ -147,6 +155,7 @@ class RedisEphemeral(Ephemeral):
         *,
         correct: bool,
         step: int | None = None,
+        burn: int | None = None,
     ) -> AttemptResult:
         outcome, wait = await self._run(
             "settle",
@@ -155,12 +164,13 @@ class RedisEphemeral(Ephemeral):
             address,
             mode="right" if correct else "wrong",
             step="" if step is None else str(step),
+            burn="" if burn is None else str(burn),
         )
         return AttemptResult(Outcome(outcome), wait)
 
-    async def clear(self, user_id: str) -> None:
-        keys = [self._user_key(purpose, user_id) for purpose in Purpose]
-        keys.append(self._step_key(user_id))
+    async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
+        keys = [self._user_key(purpose, user_id) for purpose in purposes]
+        keys += [self._step_key(user_id), self._burn_key(user_id)]
         with _unavailable("clear"):
             await self._client.delete(*keys)
 
@@ -209,17 +219,29 @@ class RedisEphemeral(Ephemeral):
     def _step_key(self, user_id: str) -> str:
         return f"{self._tag}:step:{_digest(user_id)}"
 
+    def _burn_key(self, user_id: str) -> str:
+        return f"{self._tag}:burn:{_digest(user_id)}"
+
     async def _run(
-        self, operation: str, purpose: Purpose, user_id: str, address: str, *, mode: str, step: str
+        self,
+        operation: str,
+        purpose: Purpose,
+        user_id: str,
+        address: str,
+        *,
+        mode: str,
+        step: str,
+        burn: str,
     ) -> tuple[str, int]:
         keys = [
             self._user_key(purpose, user_id),
             self._address_key(purpose, address),
             self._step_key(user_id),
+            self._burn_key(user_id),
         ]
         with _unavailable(operation):
             reply: Sequence[Any] = await self._settle_script(
-                keys=keys, args=[mode, step, *self._limit_args]
+                keys=keys, args=[mode, step, burn, *self._fixed_args]
             )
         return _text(reply[0]), int(reply[1])
 

@@ -9,25 +9,30 @@
 --          locked_until end of the current lockout, in ms of server time
 -- KEYS[2]  the address's failures for this purpose: a counter that lives one window
 -- KEYS[3]  the last TOTP step this user had accepted (shared by every purpose)
+-- KEYS[4]  the future TOTP steps burned for this user: a set (shared by every purpose)
 -- ARGV[1]  'peek' (only report the wait), 'right' or 'wrong'
 -- ARGV[2]  the TOTP step a right code matched; '' when the attempt is not a code
--- ARGV[3]  max_failures            ARGV[4]  lockout_seconds
--- ARGV[5]  lockout_max_seconds     ARGV[6]  address_max_failures
--- ARGV[7]  address_window_seconds  ARGV[8]  failure_memory_seconds
--- ARGV[9]  seconds to remember the last accepted step
+-- ARGV[3]  the future TOTP step a wrong code matched, to burn; '' when none
+-- ARGV[4]  max_failures            ARGV[5]  lockout_seconds
+-- ARGV[6]  lockout_max_seconds     ARGV[7]  address_max_failures
+-- ARGV[8]  address_window_seconds  ARGV[9]  failure_memory_seconds
+-- ARGV[10] seconds to remember the last accepted step and the burned steps
+-- ARGV[11] address_strikes: the user's own consecutive failures before the address
+--          limit holds them back
 --
 -- Returns {outcome, seconds to wait}; outcome is 'accepted', 'rejected', 'replayed',
 -- 'locked', or 'open' for a peek at a user and address that may try now.
 
-local user_key, address_key, step_key = KEYS[1], KEYS[2], KEYS[3]
-local mode, step = ARGV[1], ARGV[2]
-local max_failures = tonumber(ARGV[3])
-local lockout_ms = tonumber(ARGV[4]) * 1000
-local lockout_max_ms = tonumber(ARGV[5]) * 1000
-local address_max_failures = tonumber(ARGV[6])
-local address_window_ms = tonumber(ARGV[7]) * 1000
-local failure_memory_ms = tonumber(ARGV[8]) * 1000
-local step_ttl_seconds = ARGV[9]
+local user_key, address_key, step_key, burn_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local mode, step, burn = ARGV[1], ARGV[2], ARGV[3]
+local max_failures = tonumber(ARGV[4])
+local lockout_ms = tonumber(ARGV[5]) * 1000
+local lockout_max_ms = tonumber(ARGV[6]) * 1000
+local address_max_failures = tonumber(ARGV[7])
+local address_window_ms = tonumber(ARGV[8]) * 1000
+local failure_memory_ms = tonumber(ARGV[9]) * 1000
+local step_ttl_seconds = ARGV[10]
+local address_strikes = tonumber(ARGV[11])
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -38,11 +43,16 @@ local function whole_seconds(ms)
 end
 
 local wait = 0
-local locked_until = tonumber(redis.call('HGET', user_key, 'locked_until') or 0)
+local user = redis.call('HMGET', user_key, 'n', 'locked_until')
+local strikes = tonumber(user[1] or 0)
+local locked_until = tonumber(user[2] or 0)
 if locked_until > now then
   wait = locked_until - now
 end
-if tonumber(redis.call('GET', address_key) or 0) >= address_max_failures then
+-- The address limit holds back only a user who has failed often enough themselves, so
+-- colleagues behind one office address are not locked out by one person's failures.
+if strikes >= address_strikes
+    and tonumber(redis.call('GET', address_key) or 0) >= address_max_failures then
   wait = math.max(wait, redis.call('PTTL', address_key))
 end
 if wait > 0 then
@@ -54,8 +64,13 @@ end
 
 local outcome = 'rejected'
 if mode == 'right' then
-  local last = redis.call('GET', step_key)
-  if step == '' or not last or tonumber(step) > tonumber(last) then
+  local fresh = step == ''
+  if not fresh then
+    local last = redis.call('GET', step_key)
+    fresh = (not last or tonumber(step) > tonumber(last))
+      and redis.call('SISMEMBER', burn_key, step) == 0
+  end
+  if fresh then
     if step ~= '' then
       redis.call('SET', step_key, step, 'EX', step_ttl_seconds)
     end
@@ -63,6 +78,11 @@ if mode == 'right' then
     return {'accepted', 0}
   end
   outcome = 'replayed'
+elseif burn ~= '' then
+  -- A future step this wrong code matched: the drift hint has told whoever typed it
+  -- that it will be right, so it must never be accepted when its time comes.
+  redis.call('SADD', burn_key, burn)
+  redis.call('EXPIRE', burn_key, step_ttl_seconds)
 end
 
 -- A failure: the user's consecutive count and the address's window count both grow.
@@ -84,7 +104,7 @@ if window_left < 0 then
   redis.call('PEXPIRE', address_key, address_window_ms)
   window_left = address_window_ms
 end
-if address_failures >= address_max_failures then
+if address_failures >= address_max_failures and failures >= address_strikes then
   lock_ms = math.max(lock_ms, window_left)
 end
 
