@@ -72,10 +72,12 @@ async def enroll(guard: Guard) -> int:
     await guard.store.set_offices_active(["rotterdam"], active=True, actor_id=None, now=now)
     user = await guard.backend.get_user(USER)
     assert user is not None
-    pending = await guard.enrollment.begin(user, "127.0.0.1")
-    attempt = await guard.enrollment.check_code(user, pyotp.TOTP(pending.secret).now(), "127.0.0.1")
+    owner = "bench"
+    pending = await guard.enrollment.begin(user, owner, "127.0.0.1")
+    code = pyotp.TOTP(pending.secret).now()
+    attempt = await guard.enrollment.check_code(user, owner, code, "127.0.0.1")
     assert attempt.accepted, attempt
-    generation = await guard.enrollment.finish(user, "127.0.0.1")
+    generation = await guard.enrollment.finish(user, owner, "127.0.0.1")
     assert generation is not None
     return generation
 
@@ -120,7 +122,7 @@ async def main(rounds: int, requests: int) -> None:
     bare_cookie = session_cookie(secrets.session_secret, {"user_id": USER})
     guarded_cookie = session_cookie(
         secrets.session_secret,
-        {"user_id": USER, "nextens_guard.verified": [USER, generation]},
+        {"user_id": USER, "nextens_guard.verified": [USER, generation, int(time.time())]},
     )
     assert await call(bare, bare_cookie) == 200
     assert await call(guarded, guarded_cookie) == 200

@@ -63,9 +63,11 @@ class TwoFactorMiddleware:
         self.guard = Guard(backend=backend, settings=settings, store=store, ephemeral=ephemeral)
         self.pages = GuardPages(self.guard)
         self.prefix = settings.prefix
-        exempt = [p.rstrip("/") for p in settings.exempt_paths]
-        self.exempt_exact = frozenset(p or "/" for p in exempt)
-        self.exempt_prefixes = tuple(p + "/" for p in exempt)
+        self.markers = self.pages.markers
+        exempt = [p.rstrip("/") or "/" for p in settings.exempt_paths]
+        self.exempt_exact = frozenset(exempt)
+        # "/" exempts the home page alone: as a prefix it would exempt every page.
+        self.exempt_prefixes = tuple(p + "/" for p in exempt if p != "/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -81,20 +83,24 @@ class TwoFactorMiddleware:
 
         path = get_route_path(scope)
         if path == self.prefix or path.startswith(self.prefix + "/"):
-            scope[HOST_ROOT_KEY] = scope.get("root_path", "")
-            if not self.guard.started:
-                await self._start_or_refuse(scope, receive, send)
-                if not self.guard.started:
-                    return
-            await self.pages(scope, receive, send)
-            return
-        if self._is_exempt(path):
+            await self._serve_pages(scope, receive, send)
+        elif self._is_exempt(path):
+            if VERIFIED_KEY in scope["session"]:
+                # Login and logout pages are exempt: a marker must not outlive the login
+                # it was made for, even when the host keeps the rest of the session.
+                await self._forget_stale_marker(scope)
             await self.app(scope, receive, send)
-            return
+        else:
+            await self._decide(scope, receive, send)
 
+    async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass, or send to enrollment or the code prompt: the per-request decision."""
+        session = scope["session"]
         try:
             user_id = await self.guard.backend.authenticated_user_id(scope)
             if user_id is None:
+                if VERIFIED_KEY in session:
+                    del session[VERIFIED_KEY]
                 await self.app(scope, receive, send)
                 return
             state = self.guard.cache.get(user_id)
@@ -107,19 +113,27 @@ class TwoFactorMiddleware:
             await self._refuse(scope, receive, send, 503)
             return
 
-        if not state.required:
+        if not state.required or self.markers.valid(session, user_id, state.generation):
             await self.app(scope, receive, send)
             return
-        marker = scope["session"].get(VERIFIED_KEY)
-        if (
-            state.generation is not None
-            and isinstance(marker, list)
-            and marker == [user_id, state.generation]
-        ):
-            await self.app(scope, receive, send)
-            return
+        self.markers.forget_unless_for(session, user_id)
         action = "enroll" if state.generation is None else "verify"
         await self._send_to(action, scope, receive, send)
+
+    async def _serve_pages(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[HOST_ROOT_KEY] = scope.get("root_path", "")
+        if not self.guard.started:
+            await self._start_or_refuse(scope, receive, send)
+            if not self.guard.started:
+                return
+        await self.pages(scope, receive, send)
+
+    async def _forget_stale_marker(self, scope: Scope) -> None:
+        try:
+            user_id = await self.guard.backend.authenticated_user_id(scope)
+        except Exception:
+            user_id = None  # cannot tell who it is for: drop it
+        self.markers.forget_unless_for(scope["session"], user_id)
 
     def _is_exempt(self, path: str) -> bool:
         # Normalising costs more than matching, so it only runs for a path that matches.

@@ -34,6 +34,8 @@ DEFAULT_DRIFT_HINT_STEPS = 10
 DEFAULT_CACHE_TTL_SECONDS = 30.0
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
 DEFAULT_CSRF_MAX_AGE_SECONDS = 12 * 60 * 60
+# A working day: a session left open on a shared computer asks for a code again.
+DEFAULT_VERIFIED_MAX_AGE_SECONDS = 12 * 60 * 60
 DEFAULT_ENROLLMENT_MAX_AGE_SECONDS = 60 * 60
 AES_KEY_BYTES = 32
 
@@ -67,6 +69,7 @@ class GuardSettings:
     cache_ttl_seconds: float = DEFAULT_CACHE_TTL_SECONDS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     csrf_max_age_seconds: int = DEFAULT_CSRF_MAX_AGE_SECONDS
+    verified_max_age_seconds: int = DEFAULT_VERIFIED_MAX_AGE_SECONDS
     enrollment_max_age_seconds: int = DEFAULT_ENROLLMENT_MAX_AGE_SECONDS
     template_loader: jinja2.BaseLoader | None = None
     on_event: Callable[[AuditEvent], Awaitable[None]] | None = None

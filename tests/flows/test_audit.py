@@ -138,3 +138,16 @@ def test_no_secret_reaches_the_audit_trail_or_the_logs(
     session = base64.b64decode(cookie.split(".")[0] + "==").decode("utf-8", "replace")
     assert secret not in session
     assert reset_code not in session
+
+
+def test_attempts_refused_during_a_lockout_are_not_each_recorded(parts: Parts) -> None:
+    with browser(parts.app(), parts.clock) as rosa:
+        rosa.login("rosa")
+        rosa.enroll()
+        rosa.post("/logout")
+        rosa.login("rosa")
+        for _ in range(25):
+            rosa.submit("/2fa/verify", code="000000")
+    kinds = [event for event, _, _ in events_of(parts, ["rotterdam"])]
+    assert kinds.count("locked_out") == 1
+    assert kinds.count("code_failed") == 9

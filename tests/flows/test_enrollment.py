@@ -110,3 +110,18 @@ def test_every_user_gets_a_personal_secret(parts: Parts) -> None:
         rosa.login("rosa")
         ruben.login("ruben")
         assert rosa.scan() != ruben.scan()
+
+
+def test_another_login_of_the_same_user_never_sees_the_secret_in_progress(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as phone, browser(app, parts.clock, beside=phone) as other:
+        phone.login("rosa")
+        other.login("rosa")
+        first = phone.scan()
+        second = other.scan()
+        assert first != second
+        # The enrollment started elsewhere is gone; the first browser starts over.
+        answer = phone.get("/2fa/enroll/code")
+        assert answer.status_code == 303
+        assert location(answer).startswith("/2fa/enroll/scan")
+        assert other.submit("/2fa/enroll/code", code=other.code(second)).status_code == 303

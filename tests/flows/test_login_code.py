@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import Browser, browser, location
+from tests.support import Browser, Parts, browser, location
 
 
 def enrolled(user: Browser, name: str = "rosa") -> str:
@@ -122,3 +122,34 @@ def test_a_replayed_code_is_refused_on_every_process(
             assert second.submit("/2fa/verify", code=code).status_code == 400
     finally:
         shared.cleanup()
+
+
+def test_a_code_guessed_for_a_later_time_never_works_when_that_time_comes(user: Browser) -> None:
+    secret = enrolled(user)
+    later = user.code(secret, offset_steps=5)
+    hint = user.submit("/2fa/verify", code=later)
+    assert hint.status_code == 400
+    assert "klok van uw telefoon" in hint.text
+    user.clock.advance(5 * 30)
+    assert user.submit("/2fa/verify", code=later).status_code == 400
+    user.clock.advance(30)
+    assert user.verify(secret).status_code == 303
+
+
+def test_one_colleagues_failures_never_lock_out_another_at_the_office_address(
+    parts: Parts,
+) -> None:
+    app = parts.app(address_max_failures=12)
+    with browser(app, parts.clock) as rosa, browser(app, parts.clock, beside=rosa) as ruben:
+        rosa_secret = enrolled(rosa, "rosa")
+        ruben_secret = enrolled(ruben, "ruben")
+        # Rosa fails nine times, then succeeds, again and again, from the office's address.
+        for _ in range(2):
+            for _ in range(9):
+                assert rosa.submit("/2fa/verify", code="000000").status_code in {400, 429}
+            rosa.clock.advance(30)
+            rosa.verify(rosa_secret)
+            rosa.post("/logout")
+            rosa.login("rosa")
+        ruben.clock.advance(30)
+        assert ruben.verify(ruben_secret).status_code == 303

@@ -101,3 +101,30 @@ def test_a_reset_reaches_a_session_on_another_process(
             assert location(bram.get("/")).startswith("/2fa/enroll")
     finally:
         shared.cleanup()
+
+
+def test_an_admin_cannot_reset_their_own_two_step_verification(user: Browser) -> None:
+    activate_office(user)
+    profile = user.get("/2fa/users/anna")
+    assert profile.status_code == 200
+    assert "/2fa/users/anna/reset" not in profile.text
+    assert "resetcode" in profile.text
+    assert user.get("/2fa/users/anna/reset").status_code == 403
+    assert user.submit("/2fa/users/bram/reset").status_code == 303
+    token = user.csrf_token("/2fa/users/bram/reset")
+    assert user.post("/2fa/users/anna/reset", data={"csrf_token": token}).status_code == 403
+    assert user.get("/").status_code == 200
+
+
+def test_a_reset_never_lifts_a_password_lockout(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+        bram.login("bram")
+        bram.enroll()
+        for _ in range(10):
+            bram.submit("/2fa/office/reset-code", password="guess")
+        assert bram.submit("/2fa/office/reset-code", password="nextens-demo").status_code == 429
+        anna.submit("/2fa/users/bram/reset")
+        bram.enroll()
+        assert bram.submit("/2fa/office/reset-code", password="nextens-demo").status_code == 429

@@ -193,6 +193,12 @@ async def logout(request: Request) -> Response:
     return RedirectResponse(f"{_root(request)}/login", status_code=303)
 
 
+async def careless_logout(request: Request) -> Response:
+    """What a careless host might do: forget who is logged in and keep the rest."""
+    request.session.pop(SESSION_USER_KEY, None)
+    return RedirectResponse(f"{_root(request)}/login", status_code=303)
+
+
 async def switch_user(request: Request) -> Response:
     """What a careless host might do: change who is logged in and keep the rest."""
     request.session[SESSION_USER_KEY] = await _username(request)
@@ -230,6 +236,7 @@ def build_host(
     ephemeral: object | None = None,
     sessions: bool = True,
     active_offices: Iterable[str] = ("rotterdam",),
+    **guard_options: Any,
 ) -> Host:
     """The host app behind the guard behind the session middleware.
 
@@ -257,6 +264,7 @@ def build_host(
             Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/switch-user", switch_user, methods=["POST"]),
+            Route("/careless-logout", careless_logout, methods=["POST"]),
             Route("/lifespan-state", lifespan_state),
             WebSocketRoute("/ws", hello),
             Mount("/api", app=anything),
@@ -266,7 +274,7 @@ def build_host(
     middleware = TwoFactorMiddleware(
         app,
         backend=cast(AuthBackend, backend if backend is not None else demo_backend()),
-        settings=settings_for(parts),
+        settings=settings_for(parts, **guard_options),
         store=cast(Store | None, store),
         ephemeral=cast(Ephemeral | None, ephemeral),
     )

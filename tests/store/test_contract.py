@@ -27,6 +27,8 @@ SECRET = b"SECRET-CIPHERTEXT-\x00\x01\x02"
 RESET = b"RESET-CIPHERTEXT-\xff\xfe"
 NEW_SECRET = b"NEW-SECRET-CIPHERTEXT"
 NEW_RESET = b"NEW-RESET-CIPHERTEXT"
+# The session that started an enrollment, as the services name it.
+OWNER = "session-1"
 
 
 def at(seconds: float) -> datetime:
@@ -34,10 +36,13 @@ def at(seconds: float) -> datetime:
 
 
 async def enroll(store: Store, user_id: str, *, secret: bytes = SECRET, now: datetime = T0) -> int:
-    await store.start_pending(user_id, secret=secret, reset_code=RESET, now=now)
-    assert await store.mark_pending_code_ok(user_id, now=now + timedelta(seconds=20))
+    await store.start_pending(user_id, owner=OWNER, secret=secret, reset_code=RESET, now=now)
+    assert await store.mark_pending_code_ok(user_id, owner=OWNER, now=now + timedelta(seconds=20))
     generation = await store.confirm_pending(
-        user_id, now=now + timedelta(seconds=30), started_after=now - timedelta(hours=1)
+        user_id,
+        owner=OWNER,
+        now=now + timedelta(seconds=30),
+        started_after=now - timedelta(hours=1),
     )
     assert generation is not None
     return generation
@@ -182,7 +187,7 @@ async def test_a_user_without_enrollment_has_no_record(store: SQLStore) -> None:
 
 
 async def test_nothing_counts_until_the_enrollment_is_confirmed(store: SQLStore) -> None:
-    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=at(0))
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
 
     record = await store.get_enrollment("anna")
     assert record is not None
@@ -196,11 +201,16 @@ async def test_nothing_counts_until_the_enrollment_is_confirmed(store: SQLStore)
     assert record.pending_code_ok_at is None
     assert await store.get_generations(["anna"]) == {}
     # No correct code typed yet: nothing to confirm.
-    assert await store.confirm_pending("anna", now=at(10), started_after=at(-3600)) is None
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(10), started_after=at(-3600))
+        is None
+    )
 
-    assert await store.mark_pending_code_ok("anna", now=at(20))
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(20))
     assert await store.get_generations(["anna"]) == {}
-    assert await store.confirm_pending("anna", now=at(30), started_after=at(-3600)) == 1
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(30), started_after=at(-3600)) == 1
+    )
 
     record = await store.get_enrollment("anna")
     assert record is not None
@@ -217,15 +227,17 @@ async def test_nothing_counts_until_the_enrollment_is_confirmed(store: SQLStore)
 
 
 async def test_a_code_can_only_be_marked_for_an_enrollment_in_progress(store: SQLStore) -> None:
-    assert not await store.mark_pending_code_ok("anna", now=at(0))
+    assert not await store.mark_pending_code_ok("anna", owner=OWNER, now=at(0))
     await enroll(store, "anna")
-    assert not await store.mark_pending_code_ok("anna", now=at(100))
+    assert not await store.mark_pending_code_ok("anna", owner=OWNER, now=at(100))
     assert await store.get_enrollment("bram") is None
 
 
 async def test_a_new_enrollment_leaves_the_confirmed_one_in_force(store: SQLStore) -> None:
     await enroll(store, "anna")
-    await store.start_pending("anna", secret=NEW_SECRET, reset_code=NEW_RESET, now=at(100))
+    await store.start_pending(
+        "anna", owner=OWNER, secret=NEW_SECRET, reset_code=NEW_RESET, now=at(100)
+    )
 
     record = await store.get_enrollment("anna")
     assert record is not None
@@ -236,8 +248,17 @@ async def test_a_new_enrollment_leaves_the_confirmed_one_in_force(store: SQLStor
     assert record.pending_secret == NEW_SECRET
     assert await store.get_generations(["anna"]) == {"anna": 1}
 
-    assert await store.mark_pending_code_ok("anna", now=at(110))
-    assert await store.confirm_pending("anna", now=at(120), started_after=at(0)) == 2
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(110))
+    # Only a deliberate replacement (the activation wizard) takes over a confirmed one.
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(120), started_after=at(0)) is None
+    )
+    assert (
+        await store.confirm_pending(
+            "anna", owner=OWNER, now=at(120), started_after=at(0), replacing=True
+        )
+        == 2
+    )
     record = await store.get_enrollment("anna")
     assert record is not None
     assert record.secret == NEW_SECRET
@@ -248,24 +269,34 @@ async def test_a_new_enrollment_leaves_the_confirmed_one_in_force(store: SQLStor
 async def test_starting_over_forgets_the_code_typed_for_the_earlier_attempt(
     store: SQLStore,
 ) -> None:
-    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=at(0))
-    assert await store.mark_pending_code_ok("anna", now=at(10))
-    await store.start_pending("anna", secret=NEW_SECRET, reset_code=NEW_RESET, now=at(20))
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(10))
+    await store.start_pending(
+        "anna", owner=OWNER, secret=NEW_SECRET, reset_code=NEW_RESET, now=at(20)
+    )
 
     record = await store.get_enrollment("anna")
     assert record is not None
     assert record.pending_secret == NEW_SECRET
     assert record.pending_started_at == at(20)
     assert record.pending_code_ok_at is None
-    assert await store.confirm_pending("anna", now=at(30), started_after=at(-3600)) is None
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(30), started_after=at(-3600))
+        is None
+    )
 
 
 async def test_an_enrollment_started_too_long_ago_is_not_confirmed(store: SQLStore) -> None:
-    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=at(0))
-    assert await store.mark_pending_code_ok("anna", now=at(10))
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(10))
 
-    assert await store.confirm_pending("anna", now=at(3700), started_after=at(0)) is None
-    assert await store.confirm_pending("anna", now=at(3700), started_after=at(100)) is None
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(3700), started_after=at(0)) is None
+    )
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(3700), started_after=at(100))
+        is None
+    )
     record = await store.get_enrollment("anna")
     assert record is not None
     assert not record.enrolled
@@ -273,12 +304,14 @@ async def test_an_enrollment_started_too_long_ago_is_not_confirmed(store: SQLSto
 
 
 async def test_confirming_twice_in_parallel_confirms_once(store: SQLStore) -> None:
-    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=at(0))
-    assert await store.mark_pending_code_ok("anna", now=at(10))
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(10))
     results: list[int | None] = []
 
     async def confirm() -> None:
-        results.append(await store.confirm_pending("anna", now=at(20), started_after=at(-60)))
+        results.append(
+            await store.confirm_pending("anna", owner=OWNER, now=at(20), started_after=at(-60))
+        )
 
     async with anyio.create_task_group() as tg:
         for _ in range(8):
@@ -313,9 +346,11 @@ async def test_a_reset_changes_the_generation_and_it_never_goes_back(store: SQLS
 
 async def test_a_reset_destroys_an_enrollment_in_progress_too(store: SQLStore) -> None:
     await enroll(store, "anna")
-    await store.start_pending("anna", secret=NEW_SECRET, reset_code=NEW_RESET, now=at(100))
-    assert await store.mark_pending_code_ok("anna", now=at(110))
-    await store.start_pending("bram", secret=SECRET, reset_code=RESET, now=at(100))
+    await store.start_pending(
+        "anna", owner=OWNER, secret=NEW_SECRET, reset_code=NEW_RESET, now=at(100)
+    )
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(110))
+    await store.start_pending("bram", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(100))
 
     assert await store.void_enrollments(["anna", "bram"], now=at(120)) == ["anna", "bram"]
 
@@ -327,7 +362,9 @@ async def test_a_reset_destroys_an_enrollment_in_progress_too(store: SQLStore) -
         assert record.pending_reset_code is None
         assert record.pending_started_at is None
         assert record.pending_code_ok_at is None
-    assert await store.confirm_pending("anna", now=at(130), started_after=at(0)) is None
+    assert (
+        await store.confirm_pending("anna", owner=OWNER, now=at(130), started_after=at(0)) is None
+    )
 
 
 async def test_a_reset_reports_only_users_that_had_something_to_destroy(
@@ -358,7 +395,7 @@ async def test_a_verification_is_remembered(store: SQLStore) -> None:
 async def test_enrollments_are_listed_for_the_users_asked_about(store: SQLStore) -> None:
     await enroll(store, "victor")
     await enroll(store, "anna")
-    await store.start_pending("bram", secret=SECRET, reset_code=RESET, now=at(0))
+    await store.start_pending("bram", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
     await enroll(store, "ruben")
     # More ids than one statement takes, as an office with many users would ask.
     asked = ["anna", "bram", "victor", *(f"user-{n}" for n in range(2500))]
@@ -376,21 +413,44 @@ async def test_enrollments_are_listed_for_the_users_asked_about(store: SQLStore)
 # Office policy
 
 
+async def test_only_the_session_that_started_an_enrollment_can_finish_it(store: SQLStore) -> None:
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
+    assert not await store.mark_pending_code_ok("anna", owner="another-session", now=at(10))
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(10))
+    assert (
+        await store.confirm_pending(
+            "anna", owner="another-session", now=at(20), started_after=at(-60)
+        )
+        is None
+    )
+    assert await store.confirm_pending("anna", owner=OWNER, now=at(20), started_after=at(-60)) == 1
+
+
 async def test_the_last_activation_click_enrolls_the_admin_and_activates_the_group_together(
     store: SQLStore,
 ) -> None:
-    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=at(0))
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=at(0))
     # Without a correct code nothing happens: no enrollment, no active office.
     assert (
         await store.confirm_pending_and_activate(
-            "anna", ["amsterdam", "utrecht"], now=at(10), started_after=at(-60), actor_id="anna"
+            "anna",
+            ["amsterdam", "utrecht"],
+            owner=OWNER,
+            now=at(10),
+            started_after=at(-60),
+            actor_id="anna",
         )
         is None
     )
     assert await store.active_offices(["amsterdam", "utrecht"]) == set()
-    assert await store.mark_pending_code_ok("anna", now=at(20))
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=at(20))
     generation = await store.confirm_pending_and_activate(
-        "anna", ["amsterdam", "utrecht"], now=at(30), started_after=at(-60), actor_id="anna"
+        "anna",
+        ["amsterdam", "utrecht"],
+        owner=OWNER,
+        now=at(30),
+        started_after=at(-60),
+        actor_id="anna",
     )
     assert generation is not None
     assert await store.active_offices(["amsterdam", "utrecht", "rotterdam"]) == {
@@ -506,18 +566,22 @@ async def test_audit_events_come_newest_first(store: SQLStore) -> None:
 
 async def test_datetimes_come_back_in_utc(store: SQLStore) -> None:
     local = T0.astimezone(AMSTERDAM_TIME)
-    await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=local)
-    assert await store.mark_pending_code_ok("anna", now=local + timedelta(seconds=1))
+    await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=local)
+    assert await store.mark_pending_code_ok("anna", owner=OWNER, now=local + timedelta(seconds=1))
     # The window is compared as instants, whatever zone each side is written in.
     assert (
         await store.confirm_pending(
-            "anna", now=local + timedelta(seconds=2), started_after=T0 + timedelta(microseconds=1)
+            "anna",
+            owner=OWNER,
+            now=local + timedelta(seconds=2),
+            started_after=T0 + timedelta(microseconds=1),
         )
         is None
     )
     assert (
         await store.confirm_pending(
             "anna",
+            owner=OWNER,
             now=local + timedelta(seconds=2),
             started_after=local - timedelta(microseconds=1),
         )
@@ -538,7 +602,7 @@ async def test_datetimes_come_back_in_utc(store: SQLStore) -> None:
     assert event.at == T0
     assert event.at.tzinfo is UTC
 
-    await store.start_pending("bram", secret=SECRET, reset_code=RESET, now=local)
+    await store.start_pending("bram", owner=OWNER, secret=SECRET, reset_code=RESET, now=local)
     pending = await store.get_enrollment("bram")
     assert pending is not None
     assert pending.pending_started_at is not None
@@ -549,7 +613,7 @@ async def test_datetimes_come_back_in_utc(store: SQLStore) -> None:
 async def test_naive_datetimes_are_refused(store: SQLStore) -> None:
     naive = datetime(2025, 3, 1, 9, 0)
     with pytest.raises(ValueError, match="timezone-aware"):
-        await store.start_pending("anna", secret=SECRET, reset_code=RESET, now=naive)
+        await store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=naive)
     with pytest.raises(ValueError, match="timezone-aware"):
         await store.add_event(AuditRecord(at=naive, event="login", outcome="ok"))
     assert await store.get_enrollment("anna") is None
@@ -578,7 +642,7 @@ async def test_a_database_that_is_down_is_reported_as_service_unavailable(
         store.setup,
         store.ping,
         lambda: store.get_enrollment("anna"),
-        lambda: store.start_pending("anna", secret=SECRET, reset_code=RESET, now=T0),
+        lambda: store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=T0),
         lambda: store.active_offices(["amsterdam"]),
     ]
     try:
@@ -610,7 +674,7 @@ async def test_database_errors_never_show_the_bound_parameters(store: SQLStore) 
     # Without tables every statement fails in the database itself, after binding.
     await store.drop()
     calls: list[Callable[[], Awaitable[object]]] = [
-        lambda: store.start_pending("anna", secret=SECRET, reset_code=RESET, now=T0),
+        lambda: store.start_pending("anna", owner=OWNER, secret=SECRET, reset_code=RESET, now=T0),
         lambda: store.void_enrollments(["anna"], now=T0),
         lambda: store.add_event(
             AuditRecord(at=T0, event="login", outcome="ok", detail="SECRET-CIPHERTEXT")

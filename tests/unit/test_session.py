@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from nextens_guard.web import session as guard_session
-from nextens_guard.web.session import CsrfTokens, forget_verified, is_verified, mark_verified
+from nextens_guard.web.session import CsrfTokens, VerifiedMarker
 
 SECRET_KEY = "a-signing-secret-of-at-least-32-characters"
 OTHER_SECRET_KEY = "another-signing-secret-of-32-characters-or-more"
@@ -173,76 +173,114 @@ def test_the_session_keys_are_namespaced() -> None:
 
 # The verified marker
 
+NOW = 1_700_000_000.0
+DAY = 12 * 60 * 60
+
+
+def markers(now: float = NOW) -> VerifiedMarker:
+    return VerifiedMarker(clock=lambda: now, max_age=DAY)
+
 
 def test_a_marked_session_is_verified_for_that_user_and_generation() -> None:
     session: Session = {}
-    mark_verified(session, "anna", 1)
+    markers().mark(session, "anna", 1)
 
-    assert is_verified(session, "anna", 1)
+    assert markers().valid(session, "anna", 1)
 
 
 def test_a_new_session_is_not_verified() -> None:
-    assert not is_verified({}, "anna", 1)
+    assert not markers().valid({}, "anna", 1)
 
 
 def test_the_marker_for_one_user_never_counts_for_another() -> None:
     session: Session = {}
-    mark_verified(session, "anna", 1)
+    markers().mark(session, "anna", 1)
 
-    assert not is_verified(session, "bram", 1)
+    assert not markers().valid(session, "bram", 1)
 
 
 def test_the_marker_for_one_generation_never_counts_for_another() -> None:
     session: Session = {}
-    mark_verified(session, "anna", 1)
+    markers().mark(session, "anna", 1)
 
-    assert not is_verified(session, "anna", 2)
-    assert not is_verified(session, "anna", 0)
+    assert not markers().valid(session, "anna", 2)
+    assert not markers().valid(session, "anna", 0)
 
 
 def test_a_user_without_an_enrollment_is_never_verified() -> None:
     session: Session = {}
-    mark_verified(session, "anna", 1)
+    markers().mark(session, "anna", 1)
 
-    assert not is_verified(session, "anna", None)
+    assert not markers().valid(session, "anna", None)
 
 
 def test_the_marker_survives_the_json_session_cookie() -> None:
     session: Session = {}
-    mark_verified(session, "anna", 3)
+    markers().mark(session, "anna", 3)
 
-    assert is_verified(json.loads(json.dumps(session)), "anna", 3)
+    assert markers().valid(json.loads(json.dumps(session)), "anna", 3)
 
 
-def test_the_marker_holds_only_the_user_id_and_generation() -> None:
+def test_the_marker_holds_only_the_user_id_generation_and_time() -> None:
     session: Session = {}
-    mark_verified(session, "anna", 3)
+    markers().mark(session, "anna", 3)
 
-    assert session == {guard_session.VERIFIED_KEY: ["anna", 3]}
+    assert session == {guard_session.VERIFIED_KEY: ["anna", 3, int(NOW)]}
+
+
+def test_the_marker_lasts_a_working_day() -> None:
+    session: Session = {}
+    markers().mark(session, "anna", 1)
+
+    assert markers(NOW + DAY - 1).valid(session, "anna", 1)
+    assert not markers(NOW + DAY).valid(session, "anna", 1)
+    assert not markers(NOW - 60).valid(session, "anna", 1)
 
 
 @pytest.mark.parametrize(
-    "marker", ["anna", ["anna"], ["anna", 1, "x"], ("anna", 1), {"anna": 1}, ["anna", "1"], None]
+    "marker",
+    [
+        "anna",
+        ["anna"],
+        ["anna", 1],
+        ["anna", 1, "x"],
+        ("anna", 1, NOW),
+        {"anna": 1},
+        ["anna", "1", NOW],
+        None,
+    ],
 )
 def test_a_malformed_marker_never_counts(marker: object) -> None:
     session: Session = {guard_session.VERIFIED_KEY: marker}
 
-    assert not is_verified(session, "anna", 1)
+    assert not markers().valid(session, "anna", 1)
 
 
 def test_forgetting_the_marker_ends_verification() -> None:
     session: Session = {"host": "value"}
-    mark_verified(session, "anna", 1)
+    markers().mark(session, "anna", 1)
 
-    forget_verified(session)
+    VerifiedMarker.forget(session)
 
-    assert not is_verified(session, "anna", 1)
+    assert not markers().valid(session, "anna", 1)
     assert session == {"host": "value"}
+
+
+def test_a_marker_for_someone_else_is_dropped_and_the_own_one_kept() -> None:
+    session: Session = {}
+    markers().mark(session, "anna", 1)
+    VerifiedMarker.forget_unless_for(session, "anna")
+    assert markers().valid(session, "anna", 1)
+    VerifiedMarker.forget_unless_for(session, "bram")
+    assert session == {}
+    markers().mark(session, "anna", 1)
+    VerifiedMarker.forget_unless_for(session, None)
+    assert session == {}
 
 
 def test_forgetting_an_unverified_session_is_harmless() -> None:
     session: Session = {}
 
-    forget_verified(session)
+    VerifiedMarker.forget(session)
 
     assert session == {}

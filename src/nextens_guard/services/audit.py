@@ -62,8 +62,14 @@ class Audit:
         retry_after: int,
         at: datetime,
     ) -> None:
-        """A wrong code, reset code or password; a lockout when it started or met one."""
-        locked = outcome == "locked" or retry_after > 0
+        """A wrong code, reset code or password; a lockout when this failure started one.
+
+        Attempts refused during a lockout are not stored one by one: a flood of them
+        would push the events that matter off the admin's page.
+        """
+        if outcome == "locked":
+            return
+        locked = retry_after > 0
         await self.record(
             AuditEvent(
                 kind=EventKind.LOCKED_OUT if locked else kind,

@@ -59,10 +59,11 @@ class EnrollmentService:
         return self._now() - timedelta(seconds=self._settings.enrollment_max_age_seconds)
 
     def _open_pending(
-        self, user: GuardUser, record: EnrollmentRecord | None
+        self, user: GuardUser, owner: str, record: EnrollmentRecord | None
     ) -> PendingEnrollment | None:
         if (
             record is None
+            or record.pending_owner != owner
             or record.pending_secret is None
             or record.pending_reset_code is None
             or record.pending_started_at is None
@@ -83,13 +84,17 @@ class EnrollmentService:
         record = await self._store.get_enrollment(user.id)
         return record is not None and record.enrolled
 
-    async def pending(self, user: GuardUser) -> PendingEnrollment | None:
-        """The enrollment in progress, if one was started recently enough."""
-        return self._open_pending(user, await self._store.get_enrollment(user.id))
+    async def pending(self, user: GuardUser, owner: str) -> PendingEnrollment | None:
+        """The enrollment ``owner`` has in progress, if started recently enough.
 
-    async def begin(self, user: GuardUser, address: str) -> PendingEnrollment:
+        ``owner`` stands for the session that started it: another session of the same
+        user never sees its secret.
+        """
+        return self._open_pending(user, owner, await self._store.get_enrollment(user.id))
+
+    async def begin(self, user: GuardUser, owner: str, address: str) -> PendingEnrollment:
         """The enrollment in progress, or a new one with a fresh secret and reset code."""
-        current = await self.pending(user)
+        current = await self.pending(user, owner)
         if current is not None:
             return current
         secret = otp.new_secret()
@@ -103,6 +108,7 @@ class EnrollmentService:
             reset_code=self._envelope.seal(
                 reset_code.encode("ascii"), user_id=user.id, purpose=RESET_CODE_PURPOSE
             ),
+            owner=owner,
             now=now,
         )
         await self._audit.record(
@@ -118,22 +124,24 @@ class EnrollmentService:
         )
         return PendingEnrollment(secret=secret, reset_code=reset_code, code_ok=False)
 
-    async def check_code(self, user: GuardUser, raw: str | None, address: str) -> Attempt:
-        pending = await self.pending(user)
+    async def check_code(
+        self, user: GuardUser, owner: str, raw: str | None, address: str
+    ) -> Attempt:
+        pending = await self.pending(user, owner)
         if pending is None:
             return Attempt(Verdict.NOT_ENROLLED)
         attempt = await self._checker.attempt(user, pending.secret, raw, address)
         if attempt.accepted and not await self._store.mark_pending_code_ok(
-            user.id, now=self._now()
+            user.id, owner=owner, now=self._now()
         ):
             return Attempt(Verdict.NOT_ENROLLED)
         return attempt
 
-    async def finish(self, user: GuardUser, address: str) -> int | None:
+    async def finish(self, user: GuardUser, owner: str, address: str) -> int | None:
         """Make the enrollment in progress count; its new generation, or None when not ready."""
         now = self._now()
         generation = await self._store.confirm_pending(
-            user.id, now=now, started_after=self._oldest_start()
+            user.id, owner=owner, now=now, started_after=self._oldest_start()
         )
         if generation is None:
             return None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..backend import AuthBackend, GuardUser, Office
 from ..crypto import Envelope
-from ..ephemeral.base import ALL_TOPIC, Ephemeral
+from ..ephemeral.base import ALL_TOPIC, Ephemeral, Purpose
 from ..settings import GuardSettings
 from ..store.base import AuditRecord, EnrollmentRecord, Store
 from .audit import Audit, AuditEvent, EventKind
@@ -98,7 +98,7 @@ class OfficeService:
                 )
             )
 
-    async def activate(self, admin: GuardUser, address: str) -> int | None:
+    async def activate(self, admin: GuardUser, owner: str, address: str) -> int | None:
         """The wizard's last click: the admin's enrollment and the group's setting at once.
 
         Returns the admin's new generation, or None when the enrollment was not ready.
@@ -107,7 +107,12 @@ class OfficeService:
         now = self._now()
         started_after = now - timedelta(seconds=self._settings.enrollment_max_age_seconds)
         generation = await self._store.confirm_pending_and_activate(
-            admin.id, status.group_ids, now=now, started_after=started_after, actor_id=admin.id
+            admin.id,
+            status.group_ids,
+            owner=owner,
+            now=now,
+            started_after=started_after,
+            actor_id=admin.id,
         )
         if generation is None:
             return None
@@ -164,6 +169,12 @@ class OfficeService:
         records = {r.user_id: r for r in await self._store.list_enrollments([u.id for u in users])}
         return [UserOverview(user=u, record=records.get(u.id)) for u in users]
 
+    @staticmethod
+    def may_reset(admin: GuardUser, user: GuardUser) -> bool:
+        """Not oneself: a stolen session must not move its owner's second step to another
+        phone; an admin who lost their phone uses their own reset code."""
+        return admin.id != user.id
+
     async def user_of_own_office(self, admin: GuardUser, user_id: str) -> UserOverview | None:
         """The user when they belong to the admin's own office; None for any other, linked too."""
         if len(user_id) > 255:
@@ -174,10 +185,17 @@ class OfficeService:
         return UserOverview(user=user, record=await self._store.get_enrollment(user.id))
 
     async def reset_user(self, admin: GuardUser, user: GuardUser, address: str) -> None:
-        """Destroy the user's secret and reset code; every process voids their sessions."""
-        await self._store.void_enrollments([user.id], now=self._now())
-        await self._ephemeral.clear(user.id)
-        await self._announce(user_topic(user.id))
+        """Destroy the user's secret and reset code; every process voids their sessions.
+
+        The password counters stay: a reset must never lift a password lockout.
+        """
+        try:
+            await self._store.void_enrollments([user.id], now=self._now())
+        finally:
+            # Announced even when something after the write fails, so no process keeps
+            # trusting a session of an enrollment that is gone.
+            await self._announce(user_topic(user.id))
+        await self._ephemeral.clear(user.id, (Purpose.CODE, Purpose.RESET_CODE))
         await self._audit.record(
             AuditEvent(
                 kind=EventKind.RESET_BY_ADMIN,

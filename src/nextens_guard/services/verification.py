@@ -33,14 +33,19 @@ class CodeChecker:
         if code is None:
             # Nothing to learn from a code that cannot be right, so it is not counted.
             return Attempt(Verdict.MALFORMED)
+        now = self._settings.clock()
         check = otp.check_code(
-            secret,
-            code,
-            now=self._settings.clock(),
-            drift_hint_steps=self._settings.drift_hint_steps,
+            secret, code, now=now, drift_hint_steps=self._settings.drift_hint_steps
+        )
+        # A code that matches a future step must never work when its time comes: the
+        # clock-drift hint has told whoever typed it that it will.
+        burn = (
+            otp.time_step(now) + check.drift_steps
+            if check.drift_steps is not None and check.drift_steps > 0
+            else None
         )
         result = await self._ephemeral.settle(
-            Purpose.CODE, user.id, address, correct=check.correct, step=check.step
+            Purpose.CODE, user.id, address, correct=check.correct, step=check.step, burn=burn
         )
         verdict = Verdict(result.outcome.value)
         if result.outcome is not Outcome.ACCEPTED:

@@ -35,6 +35,9 @@ class EnrollmentRecord:
     pending_reset_code: bytes | None
     pending_started_at: datetime | None
     pending_code_ok_at: datetime | None
+    # Who started the enrollment in progress (a digest of a session nonce): only that
+    # session may finish it, so another login of the same user cannot read its secret.
+    pending_owner: str | None = None
 
     @property
     def enrolled(self) -> bool:
@@ -82,7 +85,7 @@ class Store(ABC):
 
     @abstractmethod
     async def start_pending(
-        self, user_id: str, *, secret: bytes, reset_code: bytes, now: datetime
+        self, user_id: str, *, secret: bytes, reset_code: bytes, owner: str, now: datetime
     ) -> None:
         """Store a new enrollment in progress, replacing any earlier one in progress.
 
@@ -90,20 +93,27 @@ class Store(ABC):
         """
 
     @abstractmethod
-    async def mark_pending_code_ok(self, user_id: str, *, now: datetime) -> bool:
+    async def mark_pending_code_ok(self, user_id: str, *, owner: str, now: datetime) -> bool:
         """Note that a correct code was typed for the enrollment in progress.
 
-        False when there is none.
+        False when there is none, or it belongs to another ``owner``.
         """
 
     @abstractmethod
     async def confirm_pending(
-        self, user_id: str, *, now: datetime, started_after: datetime
+        self,
+        user_id: str,
+        *,
+        owner: str,
+        now: datetime,
+        started_after: datetime,
+        replacing: bool = False,
     ) -> int | None:
         """Make the enrollment in progress the user's enrollment, in one statement.
 
-        Only when a correct code was typed for it and it started after ``started_after``.
-        Returns the new generation, or None when nothing was confirmed.
+        Only when a correct code was typed for it, it belongs to ``owner``, it started
+        after ``started_after``, and (unless ``replacing``) the user has no confirmed
+        enrollment. Returns the new generation, or None when nothing was confirmed.
         """
 
     @abstractmethod
@@ -112,11 +122,12 @@ class Store(ABC):
         user_id: str,
         office_ids: Collection[str],
         *,
+        owner: str,
         now: datetime,
         started_after: datetime,
         actor_id: str | None,
     ) -> int | None:
-        """:meth:`confirm_pending` and switching the offices on, in one transaction.
+        """:meth:`confirm_pending` (replacing) and switching the offices on, in one transaction.
 
         The activation wizard's last click: the office never becomes active without the
         admin's enrollment, nor the other way round.

@@ -181,6 +181,7 @@ class SQLStore(Store):
             Column("pending_reset_code", LargeBinary, nullable=True),
             Column("pending_started_at", _UTCDateTime, nullable=True),
             Column("pending_code_ok_at", _UTCDateTime, nullable=True),
+            Column("pending_owner", String(64), nullable=True),
             Column("updated_at", _UTCDateTime, nullable=False),
         )
         self._offices = Table(
@@ -308,6 +309,7 @@ class SQLStore(Store):
             pending_reset_code=row.pending_reset_code,
             pending_started_at=row.pending_started_at,
             pending_code_ok_at=row.pending_code_ok_at,
+            pending_owner=row.pending_owner,
         )
 
     async def get_enrollment(self, user_id: str) -> EnrollmentRecord | None:
@@ -345,7 +347,7 @@ class SQLStore(Store):
         )
 
     async def start_pending(
-        self, user_id: str, *, secret: bytes, reset_code: bytes, now: datetime
+        self, user_id: str, *, secret: bytes, reset_code: bytes, owner: str, now: datetime
     ) -> None:
         now = _utc(now)
         stmt = self._upsert(
@@ -359,6 +361,7 @@ class SQLStore(Store):
                     "pending_started_at": now,
                     # A code typed for an earlier attempt must not confirm this one.
                     "pending_code_ok_at": None,
+                    "pending_owner": owner,
                     "updated_at": now,
                 }
             ],
@@ -367,37 +370,54 @@ class SQLStore(Store):
                 "pending_reset_code",
                 "pending_started_at",
                 "pending_code_ok_at",
+                "pending_owner",
                 "updated_at",
             ),
         )
         async with self._transaction("start_pending") as conn:
             await conn.execute(stmt)
 
-    async def mark_pending_code_ok(self, user_id: str, *, now: datetime) -> bool:
+    async def mark_pending_code_ok(self, user_id: str, *, owner: str, now: datetime) -> bool:
         now = _utc(now)
         t = self._enrollments
         stmt = (
             update(t)
-            .where(t.c.user_id == user_id, t.c.pending_secret.is_not(None))
+            .where(
+                t.c.user_id == user_id,
+                t.c.pending_secret.is_not(None),
+                t.c.pending_owner == owner,
+            )
             .values(pending_code_ok_at=now, updated_at=now)
             .returning(t.c.user_id)
         )
         async with self._transaction("mark_pending_code_ok") as conn:
             return (await conn.execute(stmt)).first() is not None
 
-    def _confirm_statement(self, user_id: str, now: datetime, started_after: datetime) -> Any:
+    def _confirm_statement(
+        self,
+        user_id: str,
+        owner: str,
+        now: datetime,
+        started_after: datetime,
+        *,
+        replacing: bool,
+    ) -> Any:
         t = self._enrollments
+        conditions = [
+            t.c.user_id == user_id,
+            t.c.pending_secret.is_not(None),
+            t.c.pending_reset_code.is_not(None),
+            t.c.pending_code_ok_at.is_not(None),
+            t.c.pending_started_at > started_after,
+            t.c.pending_owner == owner,
+        ]
+        if not replacing:
+            conditions.append(t.c.confirmed_at.is_(None))
         # One statement: the database evaluates every SET against the old row, and a
         # second confirm waiting on the row lock finds pending_code_ok_at cleared.
         return (
             update(t)
-            .where(
-                t.c.user_id == user_id,
-                t.c.pending_secret.is_not(None),
-                t.c.pending_reset_code.is_not(None),
-                t.c.pending_code_ok_at.is_not(None),
-                t.c.pending_started_at > started_after,
-            )
+            .where(*conditions)
             .values(
                 secret=t.c.pending_secret,
                 reset_code=t.c.pending_reset_code,
@@ -407,15 +427,24 @@ class SQLStore(Store):
                 pending_reset_code=None,
                 pending_started_at=None,
                 pending_code_ok_at=None,
+                pending_owner=None,
                 updated_at=now,
             )
             .returning(t.c.generation)
         )
 
     async def confirm_pending(
-        self, user_id: str, *, now: datetime, started_after: datetime
+        self,
+        user_id: str,
+        *,
+        owner: str,
+        now: datetime,
+        started_after: datetime,
+        replacing: bool = False,
     ) -> int | None:
-        stmt = self._confirm_statement(user_id, _utc(now), _utc(started_after))
+        stmt = self._confirm_statement(
+            user_id, owner, _utc(now), _utc(started_after), replacing=replacing
+        )
         async with self._transaction("confirm_pending") as conn:
             generation = (await conn.execute(stmt)).scalar_one_or_none()
         return None if generation is None else int(generation)
@@ -425,12 +454,15 @@ class SQLStore(Store):
         user_id: str,
         office_ids: Collection[str],
         *,
+        owner: str,
         now: datetime,
         started_after: datetime,
         actor_id: str | None,
     ) -> int | None:
         now = _utc(now)
-        stmt = self._confirm_statement(user_id, now, _utc(started_after))
+        # The admin of an office that was never active may have an enrollment from
+        # another office; the wizard's new one replaces it.
+        stmt = self._confirm_statement(user_id, owner, now, _utc(started_after), replacing=True)
         async with self._transaction("confirm_pending_and_activate") as conn:
             generation = (await conn.execute(stmt)).scalar_one_or_none()
             if generation is None:
@@ -466,6 +498,7 @@ class SQLStore(Store):
                     pending_reset_code=None,
                     pending_started_at=None,
                     pending_code_ok_at=None,
+                    pending_owner=None,
                     generation=t.c.generation + 1,
                     updated_at=now,
                 )

@@ -58,6 +58,7 @@ class AdminPages(PageKit):
             "user.html",
             row=row,
             reset_url=self._user_url(request, row, "/reset"),
+            may_reset=self.guard.office.may_reset(admin, row.user),
             notice=notice if done else None,
         )
 
@@ -65,6 +66,8 @@ class AdminPages(PageKit):
         admin, row, elsewhere = await self._own_user(request)
         if admin is None or row is None:
             return elsewhere  # type: ignore[return-value]
+        if not self.guard.office.may_reset(admin, row.user):
+            return self.error_response(request, 403, message_key="user.no_self_reset")
         values: dict[str, Any] = {
             "row": row,
             "form_action": self._user_url(request, row, "/reset"),

@@ -6,7 +6,9 @@ tokens, pick a status and a template. Decisions live in the services.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from typing import Any
 
 from markupsafe import Markup
@@ -22,7 +24,7 @@ from ..guard import Guard
 from ..services.attempts import Attempt, Verdict
 from .i18n import Translator, negotiate
 from .responses import local_target, wants_json, with_query
-from .session import CSRF_FIELD, CsrfTokens, forget_verified, is_verified
+from .session import CSRF_FIELD, CsrfTokens, VerifiedMarker
 from .templating import build_templates
 
 __all__ = ["CODE_ERRORS", "HOST_ROOT_KEY", "PASSWORD_ERRORS", "RESET_CODE_ERRORS", "PageKit"]
@@ -30,6 +32,7 @@ __all__ = ["CODE_ERRORS", "HOST_ROOT_KEY", "PASSWORD_ERRORS", "RESET_CODE_ERRORS
 logger = logging.getLogger("nextens_guard.web")
 
 HOST_ROOT_KEY = "nextens_guard.host_root"
+_ENROLLMENT_KEY = "nextens_guard.enrollment"
 _MAX_FIELDS = 8
 _MAX_FIELD_BYTES = 2048
 CODE_ERRORS = {
@@ -62,6 +65,9 @@ class PageKit:
         self.templates = build_templates(guard.settings.template_loader)
         self.csrf = CsrfTokens(
             guard.settings.secret_key, max_age=guard.settings.csrf_max_age_seconds
+        )
+        self.markers = VerifiedMarker(
+            clock=guard.settings.clock, max_age=guard.settings.verified_max_age_seconds
         )
 
     def _catch_errors(self, app: ASGIApp) -> ASGIApp:
@@ -251,7 +257,7 @@ class PageKit:
         if user is not None:
             return user, None
         if await self.guard.backend.authenticated_user_id(request.scope) is not None:
-            forget_verified(request.session)
+            self.markers.forget(request.session)
             return None, self.error_response(
                 request,
                 403,
@@ -278,7 +284,7 @@ class PageKit:
             if want == "enroll":
                 return user, None
             return None, self._redirect(self._url(request, "/enroll"))
-        if is_verified(request.session, user.id, state.generation):
+        if self.markers.valid(request.session, user.id, state.generation):
             return None, self._redirect(self._next(request))
         if want == "verify":
             return user, None
@@ -290,7 +296,7 @@ class PageKit:
         if user is None:
             return None, elsewhere
         state = await self.guard.state_of(user.id)
-        if state.required and not is_verified(request.session, user.id, state.generation):
+        if state.required and not self.markers.valid(request.session, user.id, state.generation):
             step = "/enroll" if state.generation is None else "/verify"
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             target = with_query(f"{request.scope.get('root_path', '')}{step}", next=here)
@@ -305,6 +311,15 @@ class PageKit:
         if not await self.guard.office.may_manage(user):
             return None, self.error_response(request, 403)
         return user, None
+
+    @staticmethod
+    def _enrollment_owner(request: Request) -> str:
+        """Who an enrollment in progress belongs to: this browser session."""
+        nonce = request.session.get(_ENROLLMENT_KEY)
+        if not isinstance(nonce, str):
+            nonce = secrets.token_urlsafe(24)
+            request.session[_ENROLLMENT_KEY] = nonce
+        return hashlib.sha256(nonce.encode("ascii")).hexdigest()[:32]
 
     def _translator(self, request: Request) -> Translator:
         return Translator(negotiate(request.headers.get("accept-language")))

@@ -187,6 +187,10 @@ NL: dict[str, str] = {
     "user.reset_cancel": "Annuleren",
     "user.reset_done": "De twee staps verificatie van {user} is gereset.",
     "user.nothing_to_reset": "Deze gebruiker heeft twee staps verificatie niet ingesteld.",
+    "user.no_self_reset": (
+        "Uw eigen twee staps verificatie reset u niet hier: gebruik bij het inloggen uw "
+        "persoonlijke resetcode ('Twee staps verificatie code kwijt?')."
+    ),
     "error.password_missing": "Vul uw wachtwoord in.",
     "error.password_wrong": "Dit wachtwoord is niet juist.",
     # Clock sync help
@@ -384,6 +388,10 @@ EN: dict[str, str] = {
     "user.reset_cancel": "Cancel",
     "user.reset_done": "The two-step verification of {user} has been reset.",
     "user.nothing_to_reset": "This user has not set up two-step verification.",
+    "user.no_self_reset": (
+        "You do not reset your own two-step verification here: at login, use your personal "
+        "reset code ('Lost your two-step verification code?')."
+    ),
     "error.password_missing": "Please enter your password.",
     "error.password_wrong": "This password is not right.",
     "sync.heading": "Setting your phone's clock right",

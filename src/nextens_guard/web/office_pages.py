@@ -14,7 +14,6 @@ from ..reset_codes import format_reset_code
 from ..services.attempts import Verdict
 from ..services.office import OfficeStatus
 from .kit import CODE_ERRORS, PASSWORD_ERRORS, PageKit
-from .session import mark_verified
 
 __all__ = ["OfficePages"]
 
@@ -97,7 +96,9 @@ class OfficePages(PageKit):
         user, elsewhere = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        pending = await self.guard.enrollment.begin(user, self._address(request))
+        pending = await self.guard.enrollment.begin(
+            user, self._enrollment_owner(request), self._address(request)
+        )
         return self.render(
             request,
             "enroll_scan.html",
@@ -112,7 +113,7 @@ class OfficePages(PageKit):
         user, elsewhere = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        if await self.guard.enrollment.pending(user) is None:
+        if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
             return self._redirect(self._url(request, "/office/activate/scan"))
         values: dict[str, Any] = {
             "step": 3,
@@ -148,7 +149,7 @@ class OfficePages(PageKit):
             "previous_step_url": self._url(request, "/office/activate/scan"),
         }
         if request.method == "GET":
-            if await self.guard.enrollment.pending(user) is None:
+            if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
                 return self._redirect(self._url(request, "/office/activate/scan"))
             return self.render(request, "enroll_code.html", **values)
         form, csrf_ok = await self._checked_form(request)
@@ -158,7 +159,10 @@ class OfficePages(PageKit):
         if not csrf_ok:
             return self._csrf_failure(request, "enroll_code.html", **values)
         attempt = await self.guard.enrollment.check_code(
-            user, self._field(form, "code"), self._address(request)
+            user,
+            self._enrollment_owner(request),
+            self._field(form, "code"),
+            self._address(request),
         )
         if attempt.verdict is Verdict.NOT_ENROLLED:
             return self._redirect(self._url(request, "/office/activate/scan"))
@@ -174,7 +178,7 @@ class OfficePages(PageKit):
             return elsewhere  # type: ignore[return-value]
         if not self._password_confirmed(request, user):
             return self._redirect(self._url(request, "/office/activate/password"))
-        pending = await self.guard.enrollment.pending(user)
+        pending = await self.guard.enrollment.pending(user, self._enrollment_owner(request))
         if pending is None or not pending.code_ok:
             step = "/office/activate/code" if pending else "/office/activate/scan"
             return self._redirect(self._url(request, step))
@@ -193,12 +197,14 @@ class OfficePages(PageKit):
         form, csrf_ok = await self._checked_form(request)
         if form is None or not csrf_ok:
             return self._csrf_failure(request, "enroll_finish.html", **values)
-        generation = await self.guard.office.activate(user, self._address(request))
+        generation = await self.guard.office.activate(
+            user, self._enrollment_owner(request), self._address(request)
+        )
         if generation is None:
             error = self._translator(request)("enroll.expired")
             return self.render(request, "enroll_finish.html", 409, error=error, **values)
         request.session.pop(_CONFIRMED_KEY, None)
-        mark_verified(request.session, user.id, generation)
+        self.markers.mark(request.session, user.id, generation)
         return self._redirect(self._url(request, "/office?done=activated", keep_next=False))
 
     # The own reset code, behind the password

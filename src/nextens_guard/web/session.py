@@ -1,20 +1,20 @@
 """What the guard keeps in the host's session: an opaque marker and a CSRF nonce, never a secret.
 
 The host's session cookie is signed but readable, so it holds only the verified
-user's id and the generation of their enrollment. A reset changes the generation,
-which voids every session that remembers the old one.
+user's id, the generation of their enrollment and when they verified. A reset changes
+the generation, which voids every session that remembers the old one.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-__all__ = ["CSRF_FIELD", "CsrfTokens", "forget_verified", "is_verified", "mark_verified"]
+__all__ = ["CSRF_FIELD", "VERIFIED_KEY", "CsrfTokens", "VerifiedMarker"]
 
 VERIFIED_KEY = "nextens_guard.verified"
 CSRF_KEY = "nextens_guard.csrf"
@@ -24,24 +24,46 @@ _CSRF_SALT = "nextens_guard.csrf"
 Session = MutableMapping[str, Any]
 
 
-def is_verified(session: Session, user_id: str, generation: int | None) -> bool:
-    marker = session.get(VERIFIED_KEY)
-    return (
-        generation is not None
-        and isinstance(marker, list)
-        and len(marker) == 2
-        and marker[0] == user_id
-        and marker[1] == generation
-    )
+class VerifiedMarker:
+    """The session's proof of the second step: ``[user id, generation, verified at]``.
 
+    It counts only for the user it names, only while their enrollment keeps that
+    generation, and only for ``max_age`` seconds, so a session left open on a shared
+    computer asks for a code again.
+    """
 
-def mark_verified(session: Session, user_id: str, generation: int) -> None:
-    # A list, because the session is JSON and tuples come back as lists.
-    session[VERIFIED_KEY] = [user_id, generation]
+    def __init__(self, *, clock: Callable[[], float], max_age: float) -> None:
+        self._clock = clock
+        self._max_age = max_age
 
+    def valid(self, session: Session, user_id: str, generation: int | None) -> bool:
+        marker = session.get(VERIFIED_KEY)
+        if generation is None or not isinstance(marker, list) or len(marker) != 3:
+            return False
+        uid, marked_generation, verified_at = marker
+        return (
+            uid == user_id
+            and marked_generation == generation
+            and isinstance(verified_at, int | float)
+            and 0 <= self._clock() - verified_at < self._max_age
+        )
 
-def forget_verified(session: Session) -> None:
-    session.pop(VERIFIED_KEY, None)
+    def mark(self, session: Session, user_id: str, generation: int) -> None:
+        # A list, because the session is JSON and tuples come back as lists.
+        session[VERIFIED_KEY] = [user_id, generation, int(self._clock())]
+
+    @staticmethod
+    def forget(session: Session) -> None:
+        session.pop(VERIFIED_KEY, None)
+
+    @staticmethod
+    def forget_unless_for(session: Session, user_id: str | None) -> None:
+        """Drop a marker that names anyone but the user logged in now (or nobody is)."""
+        marker = session.get(VERIFIED_KEY)
+        if marker is not None and (
+            user_id is None or not isinstance(marker, list) or not marker or marker[0] != user_id
+        ):
+            del session[VERIFIED_KEY]
 
 
 class CsrfTokens:

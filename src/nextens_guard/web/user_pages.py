@@ -12,7 +12,6 @@ from ..reset_codes import format_reset_code
 from ..services.attempts import Verdict
 from .i18n import Translator, negotiate
 from .kit import CODE_ERRORS, RESET_CODE_ERRORS, PageKit
-from .session import forget_verified, mark_verified
 
 __all__ = ["UserPages"]
 
@@ -48,7 +47,9 @@ class UserPages(PageKit):
         user, elsewhere = await self._gate(request, want="enroll")
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        pending = await self.guard.enrollment.begin(user, self._address(request))
+        pending = await self.guard.enrollment.begin(
+            user, self._enrollment_owner(request), self._address(request)
+        )
         return self.render(
             request,
             "enroll_scan.html",
@@ -70,7 +71,7 @@ class UserPages(PageKit):
             "total": 4,
         }
         if request.method == "GET":
-            if await self.guard.enrollment.pending(user) is None:
+            if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
                 return self._redirect(self._url(request, "/enroll/scan"))
             return self.render(request, "enroll_code.html", **values)
         form, csrf_ok = await self._checked_form(request)
@@ -82,7 +83,10 @@ class UserPages(PageKit):
         if not csrf_ok:
             return self._csrf_failure(request, "enroll_code.html", **values)
         attempt = await self.guard.enrollment.check_code(
-            user, self._field(form, "code"), self._address(request)
+            user,
+            self._enrollment_owner(request),
+            self._field(form, "code"),
+            self._address(request),
         )
         if attempt.verdict is Verdict.NOT_ENROLLED:
             return self._redirect(self._url(request, "/enroll/scan"))
@@ -96,7 +100,7 @@ class UserPages(PageKit):
         user, elsewhere = await self._gate(request, want="enroll")
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        pending = await self.guard.enrollment.pending(user)
+        pending = await self.guard.enrollment.pending(user, self._enrollment_owner(request))
         if pending is None or not pending.code_ok:
             return self._redirect(self._url(request, "/enroll/code" if pending else "/enroll/scan"))
         values: dict[str, Any] = {
@@ -113,13 +117,15 @@ class UserPages(PageKit):
         form, csrf_ok = await self._checked_form(request)
         if form is None or not csrf_ok:
             return self._csrf_failure(request, "enroll_finish.html", **values)
-        generation = await self.guard.enrollment.finish(user, self._address(request))
+        generation = await self.guard.enrollment.finish(
+            user, self._enrollment_owner(request), self._address(request)
+        )
         if generation is None:
             t = Translator(negotiate(request.headers.get("accept-language")))
             return self.render(
                 request, "enroll_finish.html", 409, error=t("enroll.expired"), **values
             )
-        mark_verified(request.session, user.id, generation)
+        self.markers.mark(request.session, user.id, generation)
         return self._redirect(self._next(request))
 
     # The code prompt
@@ -149,7 +155,7 @@ class UserPages(PageKit):
             return self._redirect(self._url(request, "/enroll"))
         if not attempt.accepted or attempt.generation is None:
             return self._attempt_failure(request, "verify.html", attempt, CODE_ERRORS, **values)
-        mark_verified(request.session, user.id, attempt.generation)
+        self.markers.mark(request.session, user.id, attempt.generation)
         return self._redirect(self._next(request))
 
     # Recovery with the reset code
@@ -181,7 +187,7 @@ class UserPages(PageKit):
             return self._attempt_failure(
                 request, "recover.html", attempt, RESET_CODE_ERRORS, **values
             )
-        forget_verified(request.session)
+        self.markers.forget(request.session)
         return self._redirect(self._url(request, "/enroll"))
 
     async def help_sync(self, request: Request) -> Response:
