@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.support import Browser, Parts, browser, location
 
 _RESET_CODE = re.compile(r'data-reset-code="([0-9A-Z]+)"')
@@ -217,3 +219,59 @@ def test_activation_in_utrecht_makes_amsterdam_require_it(user: Browser) -> None
     user.post("/logout")
     user.login("bram")
     assert location(user.get("/")).startswith("/2fa/enroll")
+
+
+def test_an_activation_reaches_a_password_only_session_on_another_process(
+    run_id: str, postgres_url: str, redis_url: str, tmp_path: object
+) -> None:
+    import time
+    from pathlib import Path
+
+    from tests.support import make_parts
+
+    shared = make_parts(
+        "shared",
+        run_id=run_id,
+        tmp_path=Path(str(tmp_path)),
+        database_url=postgres_url,
+        redis_url=redis_url,
+    )
+    try:
+        with (
+            browser(shared.app(), shared.clock) as anna,
+            browser(shared.app(), shared.clock) as victor,
+        ):
+            victor.login("victor")
+            # Process B answers victor from its cache of "not required".
+            for _ in range(3):
+                assert victor.get("/").status_code == 200
+            activate_office(anna)
+            deadline = time.monotonic() + 1.0
+            while victor.get("/").status_code == 200 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert location(victor.get("/")).startswith("/2fa/enroll")
+    finally:
+        shared.cleanup()
+
+
+BAD_PASSWORDS = ["", "   ", "x" * 5000, "wachtwoord\u00e9\u4e2d", "\u0000", "nextens-demo "]
+
+
+@pytest.mark.parametrize("password", BAD_PASSWORDS)
+@pytest.mark.parametrize(
+    "path", ["/2fa/office/activate/password", "/2fa/office/reset-code", "/2fa/office/deactivate"]
+)
+def test_a_bad_password_is_refused_clearly_and_changes_nothing(
+    user: Browser, path: str, password: str
+) -> None:
+    if path.endswith("/password"):
+        user.login("anna")
+        user.get("/2fa/office/activate/scan")
+    else:
+        activate_office(user)
+    answer = user.submit(path, password=password)
+    assert answer.status_code in {400, 413}
+    assert "Traceback" not in answer.text
+    assert "data-reset-code" not in answer.text
+    expected = "inactive" if path.endswith("/password") else "active"
+    assert status_of(user) == expected

@@ -75,8 +75,8 @@ class AdminPages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "user_reset.html", **values)
-        form, csrf_ok = await self._checked_form(request)
-        if form is None or not csrf_ok:
-            return self._csrf_failure(request, "user_reset.html", **values)
+        form, failure = await self._form(request, "user_reset.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
         await self.guard.office.reset_user(admin, row.user, self._address(request))
         return self._redirect(self._user_url(request, row, "?done=reset"))

@@ -212,13 +212,19 @@ class PageKit:
             return None
         return values[0]
 
-    async def _checked_form(self, request: Request) -> tuple[FormData | None, bool]:
-        """The form and whether its CSRF token is ours."""
+    async def _form(
+        self, request: Request, template: str, **values: Any
+    ) -> tuple[FormData | None, Response | None]:
+        """The posted form, or the page again: 400 when it cannot be read, 403 when its
+        token is missing, stale or from another session."""
         try:
             form = await self._read_form(request)
         except _BadForm:
-            return None, False
-        return form, self.csrf.check(request.session, self._field(form, CSRF_FIELD))
+            error = self._translator(request)("error.form_unreadable")
+            return None, self.render(request, template, 400, error=error, **values)
+        if not self.csrf.check(request.session, self._field(form, CSRF_FIELD)):
+            return None, self._csrf_failure(request, template, **values)
+        return form, None
 
     def _attempt_failure(
         self,

@@ -78,7 +78,11 @@ NL: dict[str, str] = {
     "error.reset_code_malformed": "Een resetcode bestaat uit 20 letters en cijfers.",
     "error.reset_code_wrong": "Deze resetcode is niet juist.",
     "error.locked": ("Te veel onjuiste pogingen. Probeer het over {seconds} seconden opnieuw."),
-    "error.csrf": ("Het formulier is verlopen of komt niet van deze pagina. Probeer het opnieuw."),
+    "error.csrf": "Het formulier is verlopen of komt niet van deze pagina. Probeer het opnieuw.",
+    "error.form_unreadable": (
+        "Het formulier kon niet worden gelezen: een veld is te lang of ontbreekt. "
+        "Probeer het opnieuw."
+    ),
     # Whole-page errors
     "page.403.title": "Geen toegang",
     "page.403.body": "U heeft geen rechten voor deze pagina.",
@@ -290,6 +294,9 @@ EN: dict[str, str] = {
     "error.reset_code_wrong": "This reset code is not right.",
     "error.locked": "Too many wrong attempts. Please try again in {seconds} seconds.",
     "error.csrf": "The form has expired or did not come from this page. Please try again.",
+    "error.form_unreadable": (
+        "The form could not be read: a field is too long or missing. Please try again."
+    ),
     "page.403.title": "No access",
     "page.403.body": "You do not have the rights for this page.",
     "page.404.title": "Not found",

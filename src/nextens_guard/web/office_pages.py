@@ -123,9 +123,9 @@ class OfficePages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "activate_password.html", **values)
-        form, csrf_ok = await self._checked_form(request)
-        if form is None or not csrf_ok:
-            return self._csrf_failure(request, "activate_password.html", **values)
+        form, failure = await self._form(request, "activate_password.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.passwords.check(
             user, self._field(form, "password"), self._address(request)
         )
@@ -152,12 +152,9 @@ class OfficePages(PageKit):
             if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
                 return self._redirect(self._url(request, "/office/activate/scan"))
             return self.render(request, "enroll_code.html", **values)
-        form, csrf_ok = await self._checked_form(request)
+        form, failure = await self._form(request, "enroll_code.html", **values)
         if form is None:
-            error = self._translator(request)("error.code_malformed")
-            return self.render(request, "enroll_code.html", 400, error=error, **values)
-        if not csrf_ok:
-            return self._csrf_failure(request, "enroll_code.html", **values)
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.enrollment.check_code(
             user,
             self._enrollment_owner(request),
@@ -194,9 +191,9 @@ class OfficePages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "enroll_finish.html", **values)
-        form, csrf_ok = await self._checked_form(request)
-        if form is None or not csrf_ok:
-            return self._csrf_failure(request, "enroll_finish.html", **values)
+        form, failure = await self._form(request, "enroll_finish.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
         generation = await self.guard.office.activate(
             user, self._enrollment_owner(request), self._address(request)
         )
@@ -224,9 +221,9 @@ class OfficePages(PageKit):
             )
         if request.method == "GET":
             return self.render(request, "office_reset_code.html", **values)
-        form, csrf_ok = await self._checked_form(request)
-        if form is None or not csrf_ok:
-            return self._csrf_failure(request, "office_reset_code.html", **values)
+        form, failure = await self._form(request, "office_reset_code.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.passwords.check(
             user, self._field(form, "password"), self._address(request)
         )
@@ -255,9 +252,9 @@ class OfficePages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "office_deactivate.html", **values)
-        form, csrf_ok = await self._checked_form(request)
-        if form is None or not csrf_ok:
-            return self._csrf_failure(request, "office_deactivate.html", **values)
+        form, failure = await self._form(request, "office_deactivate.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.passwords.check(
             user, self._field(form, "password"), self._address(request)
         )

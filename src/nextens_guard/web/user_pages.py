@@ -74,14 +74,9 @@ class UserPages(PageKit):
             if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
                 return self._redirect(self._url(request, "/enroll/scan"))
             return self.render(request, "enroll_code.html", **values)
-        form, csrf_ok = await self._checked_form(request)
+        form, failure = await self._form(request, "enroll_code.html", **values)
         if form is None:
-            t = Translator(negotiate(request.headers.get("accept-language")))
-            return self.render(
-                request, "enroll_code.html", 400, error=t("error.code_malformed"), **values
-            )
-        if not csrf_ok:
-            return self._csrf_failure(request, "enroll_code.html", **values)
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.enrollment.check_code(
             user,
             self._enrollment_owner(request),
@@ -114,9 +109,9 @@ class UserPages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "enroll_finish.html", **values)
-        form, csrf_ok = await self._checked_form(request)
-        if form is None or not csrf_ok:
-            return self._csrf_failure(request, "enroll_finish.html", **values)
+        form, failure = await self._form(request, "enroll_finish.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
         generation = await self.guard.enrollment.finish(
             user, self._enrollment_owner(request), self._address(request)
         )
@@ -140,14 +135,9 @@ class UserPages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "verify.html", **values)
-        form, csrf_ok = await self._checked_form(request)
+        form, failure = await self._form(request, "verify.html", **values)
         if form is None:
-            t = Translator(negotiate(request.headers.get("accept-language")))
-            return self.render(
-                request, "verify.html", 400, error=t("error.code_malformed"), **values
-            )
-        if not csrf_ok:
-            return self._csrf_failure(request, "verify.html", **values)
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.verification.verify(
             user, self._field(form, "code"), self._address(request)
         )
@@ -170,14 +160,9 @@ class UserPages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "recover.html", **values)
-        form, csrf_ok = await self._checked_form(request)
+        form, failure = await self._form(request, "recover.html", **values)
         if form is None:
-            t = Translator(negotiate(request.headers.get("accept-language")))
-            return self.render(
-                request, "recover.html", 400, error=t("error.reset_code_malformed"), **values
-            )
-        if not csrf_ok:
-            return self._csrf_failure(request, "recover.html", **values)
+            return failure  # type: ignore[return-value]
         attempt = await self.guard.recovery.recover(
             user, self._field(form, "reset_code"), self._address(request)
         )
