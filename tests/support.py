@@ -190,3 +190,17 @@ def browser(
 
 def location(response: httpx.Response) -> str:
     return response.headers.get("location", "")
+
+
+def sent_within(person: Browser, step: str, *, seconds: float = 1.0) -> bool:
+    """Whether ``person``'s next requests to the app are sent to ``step`` within ``seconds``.
+
+    What another process publishes arrives a moment later, never at once.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if location(person.get("/")).startswith(step):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)

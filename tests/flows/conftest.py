@@ -28,3 +28,13 @@ def parts(
 def user(parts: Parts) -> Iterator[Browser]:
     with browser(parts.app(), parts.clock) as person:
         yield person
+
+
+@pytest.fixture
+def shared(run_id: str, tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[Parts]:
+    """PostgreSQL and Redis, for tests that run two app processes side by side."""
+    made = make_parts(
+        "shared", run_id=run_id, tmp_path=tmp_path, database_url=postgres_url, redis_url=redis_url
+    )
+    yield made
+    made.cleanup()

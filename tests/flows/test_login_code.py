@@ -98,30 +98,14 @@ def test_the_sync_help_covers_both_apps_on_android_and_ios(user: Browser) -> Non
     assert "Microsoft Authenticator" in page.text
 
 
-def test_a_replayed_code_is_refused_on_every_process(
-    run_id: str, postgres_url: str, redis_url: str, tmp_path: object
-) -> None:
-    from pathlib import Path
-
-    from tests.support import make_parts
-
-    shared = make_parts(
-        "shared",
-        run_id=run_id,
-        tmp_path=Path(str(tmp_path)),
-        database_url=postgres_url,
-        redis_url=redis_url,
-    )
-    try:
-        one, two = shared.app(), shared.app()
-        with browser(one, shared.clock) as first, browser(two, shared.clock) as second:
-            secret = enrolled(first)
-            second.login("rosa")
-            code = first.code(secret)
-            assert first.submit("/2fa/verify", code=code).status_code == 303
-            assert second.submit("/2fa/verify", code=code).status_code == 400
-    finally:
-        shared.cleanup()
+def test_a_replayed_code_is_refused_on_every_process(shared: Parts) -> None:
+    one, two = shared.app(), shared.app()
+    with browser(one, shared.clock) as first, browser(two, shared.clock) as second:
+        secret = enrolled(first)
+        second.login("rosa")
+        code = first.code(secret)
+        assert first.submit("/2fa/verify", code=code).status_code == 303
+        assert second.submit("/2fa/verify", code=code).status_code == 400
 
 
 def test_a_code_guessed_for_a_later_time_never_works_when_that_time_comes(user: Browser) -> None:

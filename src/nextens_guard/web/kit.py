@@ -330,6 +330,52 @@ class PageKit:
     def _translator(self, request: Request) -> Translator:
         return Translator(negotiate(request.headers.get("accept-language")))
 
+    async def _code_step(
+        self, request: Request, user: GuardUser, *, flow: str, step: int, total: int
+    ) -> Response:
+        """The enrollment step that checks the first code, for a user and in the wizard.
+
+        ``flow`` is where the steps live: ``/enroll`` or ``/office/activate``.
+        """
+        values: dict[str, Any] = {
+            "step": step,
+            "total": total,
+            "form_action": self._url(request, f"{flow}/code"),
+            "previous_step_url": self._url(request, f"{flow}/scan"),
+        }
+        owner = self._enrollment_owner(request)
+        if request.method == "GET":
+            if await self.guard.enrollment.pending(user, owner) is None:
+                return self._redirect(self._url(request, f"{flow}/scan"))
+            return self.render(request, "enroll_code.html", **values)
+        form, failure = await self._form(request, "enroll_code.html", **values)
+        if form is None:
+            return failure  # type: ignore[return-value]
+        attempt = await self.guard.enrollment.check_code(
+            user, owner, self._field(form, "code"), self._address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            return self._redirect(self._url(request, f"{flow}/scan"))
+        if not attempt.accepted:
+            return self._attempt_failure(
+                request, "enroll_code.html", attempt, CODE_ERRORS, **values
+            )
+        return self._redirect(self._url(request, f"{flow}/finish"))
+
+    async def _password_refused(
+        self, request: Request, user: GuardUser, template: str, **values: Any
+    ) -> Response | None:
+        """None when the posted password is the user's; else the form again, saying why."""
+        form, failure = await self._form(request, template, **values)
+        if form is None:
+            return failure
+        attempt = await self.guard.passwords.check(
+            user, self._field(form, "password"), self._address(request)
+        )
+        if not attempt.accepted:
+            return self._attempt_failure(request, template, attempt, PASSWORD_ERRORS, **values)
+        return None
+
     def _scan_values(self, user: GuardUser, secret: str) -> dict[str, Any]:
         uri = otp.provisioning_uri(
             secret, username=user.username, issuer=self.guard.settings.issuer

@@ -11,9 +11,8 @@ from starlette.routing import BaseRoute, Route
 
 from ..backend import GuardUser
 from ..reset_codes import format_reset_code
-from ..services.attempts import Verdict
 from ..services.office import OfficeStatus
-from .kit import CODE_ERRORS, PASSWORD_ERRORS, PageKit
+from .kit import PageKit
 
 __all__ = ["OfficePages"]
 
@@ -123,16 +122,9 @@ class OfficePages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "activate_password.html", **values)
-        form, failure = await self._form(request, "activate_password.html", **values)
-        if form is None:
-            return failure  # type: ignore[return-value]
-        attempt = await self.guard.passwords.check(
-            user, self._field(form, "password"), self._address(request)
-        )
-        if not attempt.accepted:
-            return self._attempt_failure(
-                request, "activate_password.html", attempt, PASSWORD_ERRORS, **values
-            )
+        refused = await self._password_refused(request, user, "activate_password.html", **values)
+        if refused is not None:
+            return refused
         request.session[_CONFIRMED_KEY] = [user.id, int(time.time())]
         return self._redirect(self._url(request, "/office/activate/code"))
 
@@ -142,32 +134,9 @@ class OfficePages(PageKit):
             return elsewhere  # type: ignore[return-value]
         if not self._password_confirmed(request, user):
             return self._redirect(self._url(request, "/office/activate/password"))
-        values: dict[str, Any] = {
-            "step": 4,
-            "total": _WIZARD_STEPS,
-            "form_action": self._url(request, "/office/activate/code"),
-            "previous_step_url": self._url(request, "/office/activate/scan"),
-        }
-        if request.method == "GET":
-            if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
-                return self._redirect(self._url(request, "/office/activate/scan"))
-            return self.render(request, "enroll_code.html", **values)
-        form, failure = await self._form(request, "enroll_code.html", **values)
-        if form is None:
-            return failure  # type: ignore[return-value]
-        attempt = await self.guard.enrollment.check_code(
-            user,
-            self._enrollment_owner(request),
-            self._field(form, "code"),
-            self._address(request),
+        return await self._code_step(
+            request, user, flow="/office/activate", step=4, total=_WIZARD_STEPS
         )
-        if attempt.verdict is Verdict.NOT_ENROLLED:
-            return self._redirect(self._url(request, "/office/activate/scan"))
-        if not attempt.accepted:
-            return self._attempt_failure(
-                request, "enroll_code.html", attempt, CODE_ERRORS, **values
-            )
-        return self._redirect(self._url(request, "/office/activate/finish"))
 
     async def activate_finish(self, request: Request) -> Response:
         user, elsewhere = await self._wizard_gate(request)
@@ -221,16 +190,9 @@ class OfficePages(PageKit):
             )
         if request.method == "GET":
             return self.render(request, "office_reset_code.html", **values)
-        form, failure = await self._form(request, "office_reset_code.html", **values)
-        if form is None:
-            return failure  # type: ignore[return-value]
-        attempt = await self.guard.passwords.check(
-            user, self._field(form, "password"), self._address(request)
-        )
-        if not attempt.accepted:
-            return self._attempt_failure(
-                request, "office_reset_code.html", attempt, PASSWORD_ERRORS, **values
-            )
+        refused = await self._password_refused(request, user, "office_reset_code.html", **values)
+        if refused is not None:
+            return refused
         code = await self.guard.office.reset_code_of(user, self._address(request))
         if code is None:
             return self._redirect(self._url(request, "/office", keep_next=False))
@@ -252,15 +214,8 @@ class OfficePages(PageKit):
         }
         if request.method == "GET":
             return self.render(request, "office_deactivate.html", **values)
-        form, failure = await self._form(request, "office_deactivate.html", **values)
-        if form is None:
-            return failure  # type: ignore[return-value]
-        attempt = await self.guard.passwords.check(
-            user, self._field(form, "password"), self._address(request)
-        )
-        if not attempt.accepted:
-            return self._attempt_failure(
-                request, "office_deactivate.html", attempt, PASSWORD_ERRORS, **values
-            )
+        refused = await self._password_refused(request, user, "office_deactivate.html", **values)
+        if refused is not None:
+            return refused
         await self.guard.office.deactivate(user, self._address(request))
         return self._redirect(self._url(request, "/office?done=deactivated", keep_next=False))

@@ -64,32 +64,7 @@ class UserPages(PageKit):
         user, elsewhere = await self._gate(request, want="enroll")
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        values: dict[str, Any] = {
-            "form_action": self._url(request, "/enroll/code"),
-            "previous_step_url": self._url(request, "/enroll/scan"),
-            "step": 3,
-            "total": 4,
-        }
-        if request.method == "GET":
-            if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
-                return self._redirect(self._url(request, "/enroll/scan"))
-            return self.render(request, "enroll_code.html", **values)
-        form, failure = await self._form(request, "enroll_code.html", **values)
-        if form is None:
-            return failure  # type: ignore[return-value]
-        attempt = await self.guard.enrollment.check_code(
-            user,
-            self._enrollment_owner(request),
-            self._field(form, "code"),
-            self._address(request),
-        )
-        if attempt.verdict is Verdict.NOT_ENROLLED:
-            return self._redirect(self._url(request, "/enroll/scan"))
-        if not attempt.accepted:
-            return self._attempt_failure(
-                request, "enroll_code.html", attempt, CODE_ERRORS, **values
-            )
-        return self._redirect(self._url(request, "/enroll/finish"))
+        return await self._code_step(request, user, flow="/enroll", step=3, total=4)
 
     async def enroll_finish(self, request: Request) -> Response:
         user, elsewhere = await self._gate(request, want="enroll")
