@@ -26,6 +26,10 @@ PROTECTED_SPELLINGS = [
     "//login",
     "/Login",
     "/2FA/../",
+    "/\uff4cogin/../",  # full-width l
+    "/login\u2215..\u2215",  # division slash
+    "/static\uff0f..\uff0f",  # full-width solidus
+    "/\u2024/",  # one dot leader
 ]
 
 
