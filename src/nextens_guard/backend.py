@@ -8,13 +8,16 @@ asks. Every method is async so a host can reach its own database. ``None`` means
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from starlette.types import Scope
 
-__all__ = ["AuthBackend", "BackendError", "GuardUser", "Office"]
+__all__ = ["AuthBackend", "BackendError", "GuardUser", "Office", "ShieldedBackend"]
+
+
+T = TypeVar("T")
 
 
 class BackendError(Exception):
@@ -76,3 +79,45 @@ class AuthBackend(Protocol):
     async def users_of_office(self, office_id: str) -> Sequence[GuardUser]:
         """The users of one office."""
         ...
+
+
+class ShieldedBackend:
+    """The host's backend as the guard's services use it: any failure is a BackendError.
+
+    A host's driver raises its own errors (a dropped connection, a timeout); turning
+    them into one type lets every page answer 503 for them and keep 500 for our bugs.
+    """
+
+    def __init__(self, backend: AuthBackend) -> None:
+        self.host = backend
+
+    async def _call(self, name: str, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except BackendError:
+            raise
+        except Exception as exc:
+            raise BackendError(f"backend {name} failed ({type(exc).__name__})") from None
+
+    async def authenticated_user_id(self, scope: Scope) -> str | None:
+        return await self._call("authenticated_user_id", self.host.authenticated_user_id(scope))
+
+    async def get_user(self, user_id: str) -> GuardUser | None:
+        return await self._call("get_user", self.host.get_user(user_id))
+
+    async def check_password(self, user_id: str, password: str) -> bool:
+        return await self._call("check_password", self.host.check_password(user_id, password))
+
+    async def get_office(self, office_id: str) -> Office | None:
+        return await self._call("get_office", self.host.get_office(office_id))
+
+    async def linked_offices(self, office_id: str) -> Sequence[Office]:
+        return await self._call("linked_offices", self.host.linked_offices(office_id))
+
+    async def has_user_management_rights(self, user_id: str) -> bool:
+        return await self._call(
+            "has_user_management_rights", self.host.has_user_management_rights(user_id)
+        )
+
+    async def users_of_office(self, office_id: str) -> Sequence[GuardUser]:
+        return await self._call("users_of_office", self.host.users_of_office(office_id))

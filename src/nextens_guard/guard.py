@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .backend import AuthBackend
+from .backend import AuthBackend, ShieldedBackend
 from .crypto import Envelope
 from .ephemeral.base import Ephemeral, Limits
 from .ephemeral.memory import MemoryEphemeral
@@ -49,7 +49,10 @@ class Guard:
         ephemeral: Ephemeral | None = None,
     ) -> None:
         self.settings = settings
-        self.backend = backend
+        # The services see every host failure as a BackendError; the middleware's hot
+        # path calls the host directly, since it fails closed on any error anyway.
+        self.host_backend = backend
+        self.backend: AuthBackend = ShieldedBackend(backend)
         self.store = store or SQLStore.from_url(
             settings.database_url, table_prefix=settings.table_prefix
         )
@@ -64,7 +67,7 @@ class Guard:
             self.ephemeral = MemoryEphemeral(limits)
         self.envelope = Envelope(settings.encryption_keys)
         self.audit = Audit(self.store, settings.on_event)
-        self.policy = PolicyService(backend, self.store)
+        self.policy = PolicyService(self.backend, self.store)
         self.cache = StateCache(self.ephemeral, ttl=settings.cache_ttl_seconds)
         checker = CodeChecker(self.ephemeral, self.audit, settings)
         self.verification = VerificationService(
@@ -91,10 +94,10 @@ class Guard:
             announce=self.announce,
         )
         self.passwords = PasswordCheck(
-            backend=backend, ephemeral=self.ephemeral, audit=self.audit, settings=settings
+            backend=self.backend, ephemeral=self.ephemeral, audit=self.audit, settings=settings
         )
         self.office = OfficeService(
-            backend=backend,
+            backend=self.backend,
             store=self.store,
             ephemeral=self.ephemeral,
             envelope=self.envelope,

@@ -97,7 +97,7 @@ class TwoFactorMiddleware:
         """Pass, or send to enrollment or the code prompt: the per-request decision."""
         session = scope["session"]
         try:
-            user_id = await self.guard.backend.authenticated_user_id(scope)
+            user_id = await self.guard.host_backend.authenticated_user_id(scope)
             if user_id is None:
                 if VERIFIED_KEY in session:
                     del session[VERIFIED_KEY]
@@ -130,7 +130,7 @@ class TwoFactorMiddleware:
 
     async def _forget_stale_marker(self, scope: Scope) -> None:
         try:
-            user_id = await self.guard.backend.authenticated_user_id(scope)
+            user_id = await self.guard.host_backend.authenticated_user_id(scope)
         except Exception:
             user_id = None  # cannot tell who it is for: drop it
         self.markers.forget_unless_for(scope["session"], user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import traceback
 from collections.abc import Awaitable, Callable
@@ -424,6 +425,18 @@ async def test_only_the_session_that_started_an_enrollment_can_finish_it(store: 
         is None
     )
     assert await store.confirm_pending("anna", owner=OWNER, now=at(20), started_after=at(-60)) == 1
+
+
+async def test_of_two_voids_of_one_generation_only_one_happens(store: SQLStore) -> None:
+    generation = await enroll(store, "rosa")
+    results = await asyncio.gather(
+        *(store.void_enrollment_at("rosa", generation=generation, now=at(60)) for _ in range(5))
+    )
+    assert results.count(True) == 1
+    record = await store.get_enrollment("rosa")
+    assert record is not None
+    assert record.generation == generation + 1
+    assert not record.enrolled
 
 
 async def test_the_last_activation_click_enrolls_the_admin_and_activates_the_group_together(

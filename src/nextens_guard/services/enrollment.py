@@ -140,21 +140,24 @@ class EnrollmentService:
     async def finish(self, user: GuardUser, owner: str, address: str) -> int | None:
         """Make the enrollment in progress count; its new generation, or None when not ready."""
         now = self._now()
-        generation = await self._store.confirm_pending(
-            user.id, owner=owner, now=now, started_after=self._oldest_start()
-        )
-        if generation is None:
-            return None
-        await self._announce(user_topic(user.id))
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.ENROLLED,
-                outcome="ok",
-                at=now,
-                actor_id=user.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
+        try:
+            generation = await self._store.confirm_pending(
+                user.id, owner=owner, now=now, started_after=self._oldest_start()
             )
-        )
+            if generation is not None:
+                await self._audit.record(
+                    AuditEvent(
+                        kind=EventKind.ENROLLED,
+                        outcome="ok",
+                        at=now,
+                        actor_id=user.id,
+                        subject_id=user.id,
+                        office_id=user.office_id,
+                        address=address,
+                    )
+                )
+        finally:
+            # Also when the write failed: it may have landed before the failure, and no
+            # process may keep trusting what it knew before.
+            await self._announce(user_topic(user.id))
         return generation

@@ -106,29 +106,32 @@ class OfficeService:
         status = await self.status(admin.office_id)
         now = self._now()
         started_after = now - timedelta(seconds=self._settings.enrollment_max_age_seconds)
-        generation = await self._store.confirm_pending_and_activate(
-            admin.id,
-            status.group_ids,
-            owner=owner,
-            now=now,
-            started_after=started_after,
-            actor_id=admin.id,
-        )
-        if generation is None:
-            return None
-        await self._announce(ALL_TOPIC)
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.ENROLLED,
-                outcome="ok",
-                at=now,
+        try:
+            generation = await self._store.confirm_pending_and_activate(
+                admin.id,
+                status.group_ids,
+                owner=owner,
+                now=now,
+                started_after=started_after,
                 actor_id=admin.id,
-                subject_id=admin.id,
-                office_id=admin.office_id,
-                address=address,
             )
-        )
-        await self._record_for_group(EventKind.ACTIVATED, status, admin, address, now)
+            if generation is not None:
+                await self._audit.record(
+                    AuditEvent(
+                        kind=EventKind.ENROLLED,
+                        outcome="ok",
+                        at=now,
+                        actor_id=admin.id,
+                        subject_id=admin.id,
+                        office_id=admin.office_id,
+                        address=address,
+                    )
+                )
+                await self._record_for_group(EventKind.ACTIVATED, status, admin, address, now)
+        finally:
+            # Also when a write failed: it may have landed, and no process may keep
+            # trusting what it knew before.
+            await self._announce(ALL_TOPIC)
         return generation
 
     async def deactivate(self, admin: GuardUser, address: str) -> OfficeStatus:
@@ -138,9 +141,13 @@ class OfficeService:
         for office_id in status.group_ids:
             users.extend(user.id for user in await self._backend.users_of_office(office_id))
         now = self._now()
-        await self._store.deactivate_and_void(status.group_ids, users, actor_id=admin.id, now=now)
-        await self._announce(ALL_TOPIC)
-        await self._record_for_group(EventKind.DEACTIVATED, status, admin, address, now)
+        try:
+            await self._store.deactivate_and_void(
+                status.group_ids, users, actor_id=admin.id, now=now
+            )
+            await self._record_for_group(EventKind.DEACTIVATED, status, admin, address, now)
+        finally:
+            await self._announce(ALL_TOPIC)
         return status
 
     async def reset_code_of(self, user: GuardUser, address: str) -> str | None:
@@ -191,22 +198,22 @@ class OfficeService:
         """
         try:
             await self._store.void_enrollments([user.id], now=self._now())
+            await self._audit.record(
+                AuditEvent(
+                    kind=EventKind.RESET_BY_ADMIN,
+                    outcome="ok",
+                    at=self._now(),
+                    actor_id=admin.id,
+                    subject_id=user.id,
+                    office_id=user.office_id,
+                    address=address,
+                )
+            )
         finally:
             # Announced even when something after the write fails, so no process keeps
             # trusting a session of an enrollment that is gone.
             await self._announce(user_topic(user.id))
         await self._ephemeral.clear(user.id, (Purpose.CODE, Purpose.RESET_CODE))
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.RESET_BY_ADMIN,
-                outcome="ok",
-                at=self._now(),
-                actor_id=admin.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
-            )
-        )
 
     async def recent_events(self, office_id: str, limit: int = 20) -> Sequence[AuditRecord]:
         return await self._store.recent_events(office_ids=[office_id], limit=limit)

@@ -16,6 +16,15 @@ __all__ = ["PasswordCheck"]
 MAX_PASSWORD_LENGTH = 1024
 
 
+def _encodable(text: str) -> bool:
+    """Lone surrogates decode from a form but cannot be encoded: no password has them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class PasswordCheck:
     def __init__(
         self,
@@ -33,7 +42,7 @@ class PasswordCheck:
     async def check(self, user: GuardUser, password: str | None, address: str) -> Attempt:
         if not password:
             return Attempt(Verdict.MISSING)
-        if len(password) > MAX_PASSWORD_LENGTH:
+        if len(password) > MAX_PASSWORD_LENGTH or not _encodable(password):
             return Attempt(Verdict.MALFORMED)
         # Look first: a locked-out user must not make the host hash passwords for nothing.
         wait = await self._ephemeral.retry_after(Purpose.PASSWORD, user.id, address)

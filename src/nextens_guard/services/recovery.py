@@ -74,7 +74,16 @@ class RecoveryService:
                 at=now,
             )
             return Attempt(verdict, retry_after=result.retry_after)
-        await self._store.void_enrollments([user.id], now=now)
-        await self._announce(user_topic(user.id))
-        await self._audit.record(event)
+        try:
+            # Only the enrollment the code was read from: of two recoveries racing with
+            # one reset code, one voids it and the other finds it gone.
+            if not await self._store.void_enrollment_at(
+                user.id, generation=record.generation, now=now
+            ):
+                return Attempt(Verdict.REPLAYED)
+            await self._audit.record(event)
+        finally:
+            await self._announce(user_topic(user.id))
+        # The new phone's first code may fall in a step the old one used.
+        await self._ephemeral.clear(user.id, ())
         return Attempt(Verdict.ACCEPTED)

@@ -148,6 +148,13 @@ class Store(ABC):
         """
 
     @abstractmethod
+    async def void_enrollment_at(self, user_id: str, *, generation: int, now: datetime) -> bool:
+        """Void one confirmed enrollment, only while it still has ``generation``.
+
+        Of two recoveries racing with one reset code, exactly one gets True.
+        """
+
+    @abstractmethod
     async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
         """Destroy secrets, reset codes and anything in progress; bump the generation.
 

@@ -507,6 +507,33 @@ class SQLStore(Store):
             voided.extend(result.scalars())
         return sorted(voided)
 
+    async def void_enrollment_at(self, user_id: str, *, generation: int, now: datetime) -> bool:
+        now = _utc(now)
+        t = self._enrollments
+        stmt = (
+            update(t)
+            .where(
+                t.c.user_id == user_id,
+                t.c.generation == generation,
+                t.c.confirmed_at.is_not(None),
+            )
+            .values(
+                secret=None,
+                reset_code=None,
+                confirmed_at=None,
+                pending_secret=None,
+                pending_reset_code=None,
+                pending_started_at=None,
+                pending_code_ok_at=None,
+                pending_owner=None,
+                generation=t.c.generation + 1,
+                updated_at=now,
+            )
+            .returning(t.c.user_id)
+        )
+        async with self._transaction("void_enrollment_at") as conn:
+            return (await conn.execute(stmt)).first() is not None
+
     async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
         async with self._transaction("void_enrollments") as conn:
             return await self._void(conn, user_ids, _utc(now))

@@ -86,7 +86,7 @@ class CsrfTokens:
 
     def check(self, session: Session, token: str | None) -> bool:
         nonce = session.get(CSRF_KEY)
-        if not token or not isinstance(nonce, str) or len(token) > 512:
+        if not token or not isinstance(nonce, str) or len(token) > 512 or not token.isascii():
             return False
         try:
             signed = self._serializer.loads(token, max_age=self._max_age)
