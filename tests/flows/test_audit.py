@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
+from pathlib import Path
 
 import anyio
 import pytest
 
+from nextens_guard.reset_codes import format_reset_code
 from nextens_guard.services.audit import AuditEvent, EventKind
 from tests.flows.test_office import activate_office
 from tests.support import Parts, browser
@@ -133,8 +136,6 @@ def test_no_secret_reaches_the_audit_trail_or_the_logs(
     everything = repr(events_of(parts, ["rotterdam"])) + caplog.text
     for value in (secret, reset_code, "nextens-demo"):
         assert value not in everything
-    import base64
-
     session = base64.b64decode(cookie.split(".")[0] + "==").decode("utf-8", "replace")
     assert secret not in session
     assert reset_code not in session
@@ -151,3 +152,22 @@ def test_attempts_refused_during_a_lockout_are_not_each_recorded(parts: Parts) -
     kinds = [event for event, _, _ in events_of(parts, ["rotterdam"])]
     assert kinds.count("locked_out") == 1
     assert kinds.count("code_failed") == 9
+
+
+def test_a_copy_of_the_database_without_the_key_reveals_no_secret(tmp_path: Path) -> None:
+    parts = Parts(
+        kind="embedded",
+        database_url=f"sqlite:///{tmp_path / 'guard.sqlite3'}",
+        redis_url=None,
+        table_prefix="nextens_guard_",
+        key_prefix="nextens_guard",
+    )
+    with browser(parts.app(), parts.clock) as rosa:
+        rosa.login("rosa")
+        secret, reset_code = rosa.enroll()
+    copy = b"".join(path.read_bytes() for path in tmp_path.glob("guard.sqlite3*"))
+    assert copy
+    for value in (secret, reset_code, format_reset_code(reset_code)):
+        assert value.encode() not in copy
+        assert value.lower().encode() not in copy
+    assert base64.b32decode(secret) not in copy
