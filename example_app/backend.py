@@ -56,6 +56,9 @@ class DemoBackend:
         return self._guard_user(user) if user else None
 
     async def check_password(self, user_id: str, password: str) -> bool:
+        if "\x00" in password:
+            # scrypt pads short keys with zero bytes: "pw" and "pw\0" would hash alike.
+            return False
         salt, expected = self._hashes.get(user_id, (b"\0" * 16, b""))
         # Hash even for unknown users, so timing does not tell who exists; in a worker
         # thread, so a burst of logins does not stall every other request.

@@ -16,8 +16,15 @@ __all__ = ["PasswordCheck"]
 MAX_PASSWORD_LENGTH = 1024
 
 
-def _encodable(text: str) -> bool:
-    """Lone surrogates decode from a form but cannot be encoded: no password has them."""
+def _typeable(text: str) -> bool:
+    """Whether a person could have typed ``text`` as a password.
+
+    Lone surrogates decode from a form but cannot be encoded, and control characters
+    are never typed; some password hashes ignore what follows a NUL (bcrypt) or pad
+    short keys with zeros (scrypt's HMAC), so such text must never reach the host.
+    """
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -42,7 +49,7 @@ class PasswordCheck:
     async def check(self, user: GuardUser, password: str | None, address: str) -> Attempt:
         if not password:
             return Attempt(Verdict.MISSING)
-        if len(password) > MAX_PASSWORD_LENGTH or not _encodable(password):
+        if len(password) > MAX_PASSWORD_LENGTH or not _typeable(password):
             return Attempt(Verdict.MALFORMED)
         # Look first: a locked-out user must not make the host hash passwords for nothing.
         wait = await self._ephemeral.retry_after(Purpose.PASSWORD, user.id, address)
