@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -16,27 +15,12 @@ from example_app.app import ExampleApp
 from nextens_guard.backend import GuardUser
 from nextens_guard.guard import Guard
 from nextens_guard.services.attempts import Verdict
-from tests.support import Parts, make_parts
+from tests.support import Parts
 
 pytestmark = pytest.mark.anyio
 
 OFFICE_ADDRESS = "192.0.2.10"
 OWNER = "race-session"
-
-
-@pytest.fixture(params=["embedded", "shared"])
-def parts(
-    request: pytest.FixtureRequest, run_id: str, tmp_path: Path, postgres_url: str, redis_url: str
-) -> Iterator[Parts]:
-    made = make_parts(
-        request.param,
-        run_id=run_id,
-        tmp_path=tmp_path,
-        database_url=postgres_url,
-        redis_url=redis_url,
-    )
-    yield made
-    made.cleanup()
 
 
 @asynccontextmanager

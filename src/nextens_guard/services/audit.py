@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..backend import GuardUser
 from ..store.base import AuditRecord, Store
 
 __all__ = ["Audit", "AuditEvent", "EventKind"]
@@ -50,6 +51,22 @@ class Audit:
     ) -> None:
         self._store = store
         self._hook = hook
+
+    async def own(
+        self, kind: EventKind, user: GuardUser, *, address: str, at: datetime, outcome: str = "ok"
+    ) -> None:
+        """An event a user caused about themselves."""
+        await self.record(
+            AuditEvent(
+                kind=kind,
+                outcome=outcome,
+                at=at,
+                actor_id=user.id,
+                subject_id=user.id,
+                office_id=user.office_id,
+                address=address,
+            )
+        )
 
     async def failed_attempt(
         self,

@@ -18,7 +18,7 @@ from ..reset_codes import new_reset_code
 from ..settings import GuardSettings
 from ..store.base import EnrollmentRecord, Store
 from .attempts import Attempt, Verdict
-from .audit import Audit, AuditEvent, EventKind
+from .audit import Audit, EventKind
 from .policy import user_topic
 from .verification import SECRET_PURPOSE, CodeChecker
 
@@ -111,17 +111,7 @@ class EnrollmentService:
             owner=owner,
             now=now,
         )
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.ENROLLMENT_STARTED,
-                outcome="ok",
-                at=now,
-                actor_id=user.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
-            )
-        )
+        await self._audit.own(EventKind.ENROLLMENT_STARTED, user, address=address, at=now)
         return PendingEnrollment(secret=secret, reset_code=reset_code, code_ok=False)
 
     async def check_code(
@@ -145,17 +135,7 @@ class EnrollmentService:
                 user.id, owner=owner, now=now, started_after=self._oldest_start()
             )
             if generation is not None:
-                await self._audit.record(
-                    AuditEvent(
-                        kind=EventKind.ENROLLED,
-                        outcome="ok",
-                        at=now,
-                        actor_id=user.id,
-                        subject_id=user.id,
-                        office_id=user.office_id,
-                        address=address,
-                    )
-                )
+                await self._audit.own(EventKind.ENROLLED, user, address=address, at=now)
         finally:
             # Also when the write failed: it may have landed before the failure, and no
             # process may keep trusting what it knew before.

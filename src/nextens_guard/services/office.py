@@ -116,17 +116,7 @@ class OfficeService:
                 actor_id=admin.id,
             )
             if generation is not None:
-                await self._audit.record(
-                    AuditEvent(
-                        kind=EventKind.ENROLLED,
-                        outcome="ok",
-                        at=now,
-                        actor_id=admin.id,
-                        subject_id=admin.id,
-                        office_id=admin.office_id,
-                        address=address,
-                    )
-                )
+                await self._audit.own(EventKind.ENROLLED, admin, address=address, at=now)
                 await self._record_for_group(EventKind.ACTIVATED, status, admin, address, now)
         finally:
             # Also when a write failed: it may have landed, and no process may keep
@@ -156,17 +146,7 @@ class OfficeService:
         if record is None or not record.enrolled or record.reset_code is None:
             return None
         code = self._envelope.open(record.reset_code, user_id=user.id, purpose=RESET_CODE_PURPOSE)
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.RESET_CODE_VIEWED,
-                outcome="ok",
-                at=self._now(),
-                actor_id=user.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
-            )
-        )
+        await self._audit.own(EventKind.RESET_CODE_VIEWED, user, address=address, at=self._now())
         return code.decode("ascii")
 
     async def users_overview(self, admin: GuardUser) -> list[UserOverview]:

@@ -12,7 +12,7 @@ from ..reset_codes import normalise_reset_code, reset_codes_match
 from ..settings import GuardSettings
 from ..store.base import Store
 from .attempts import Attempt, Verdict
-from .audit import Audit, AuditEvent, EventKind
+from .audit import Audit, EventKind
 from .enrollment import RESET_CODE_PURPOSE
 from .policy import user_topic
 
@@ -53,15 +53,6 @@ class RecoveryService:
             Purpose.RESET_CODE, user.id, address, correct=reset_codes_match(stored, typed)
         )
         now = datetime.fromtimestamp(self._settings.clock(), UTC)
-        event = AuditEvent(
-            kind=EventKind.RECOVERED,
-            outcome="ok",
-            at=now,
-            actor_id=user.id,
-            subject_id=user.id,
-            office_id=user.office_id,
-            address=address,
-        )
         if result.outcome is not Outcome.ACCEPTED:
             verdict = Verdict(result.outcome.value)
             await self._audit.failed_attempt(
@@ -81,7 +72,7 @@ class RecoveryService:
                 user.id, generation=record.generation, now=now
             ):
                 return Attempt(Verdict.REPLAYED)
-            await self._audit.record(event)
+            await self._audit.own(EventKind.RECOVERED, user, address=address, at=now)
         finally:
             await self._announce(user_topic(user.id))
         # The new phone's first code may fall in a step the old one used.

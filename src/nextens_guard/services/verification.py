@@ -11,7 +11,7 @@ from ..ephemeral.base import Ephemeral, Outcome, Purpose
 from ..settings import GuardSettings
 from ..store.base import Store
 from .attempts import Attempt, Verdict
-from .audit import Audit, AuditEvent, EventKind
+from .audit import Audit, EventKind
 
 __all__ = ["SECRET_PURPOSE", "CodeChecker", "VerificationService"]
 
@@ -94,15 +94,5 @@ class VerificationService:
             return attempt
         now = datetime.fromtimestamp(self._settings.clock(), UTC)
         await self._store.touch_verified(user.id, now=now)
-        await self._audit.record(
-            AuditEvent(
-                kind=EventKind.VERIFIED,
-                outcome="ok",
-                at=now,
-                actor_id=user.id,
-                subject_id=user.id,
-                office_id=user.office_id,
-                address=address,
-            )
-        )
+        await self._audit.own(EventKind.VERIFIED, user, address=address, at=now)
         return Attempt(Verdict.ACCEPTED, generation=record.generation)

@@ -484,28 +484,35 @@ class SQLStore(Store):
             t.c.pending_code_ok_at.is_not(None),
         )
         voided: list[str] = []
-        # The row stays with its generation raised: deleting it would let a later
-        # enrollment start at a generation an old verified session still remembers.
         for chunk in _chunks(user_ids):
             result = await conn.execute(
                 update(t)
                 .where(t.c.user_id.in_(chunk), has_something)
-                .values(
-                    secret=None,
-                    reset_code=None,
-                    confirmed_at=None,
-                    pending_secret=None,
-                    pending_reset_code=None,
-                    pending_started_at=None,
-                    pending_code_ok_at=None,
-                    pending_owner=None,
-                    generation=t.c.generation + 1,
-                    updated_at=now,
-                )
+                .values(**self._void_values(now))
                 .returning(t.c.user_id)
             )
             voided.extend(result.scalars())
         return sorted(voided)
+
+    def _void_values(self, now: datetime) -> dict[str, Any]:
+        """What voiding sets: no secret, no reset code, nothing in progress, a new generation.
+
+        The row stays with its generation raised: deleting it would let a later enrollment
+        start at a generation an old verified session still remembers.
+        """
+        t = self._enrollments
+        return {
+            "secret": None,
+            "reset_code": None,
+            "confirmed_at": None,
+            "pending_secret": None,
+            "pending_reset_code": None,
+            "pending_started_at": None,
+            "pending_code_ok_at": None,
+            "pending_owner": None,
+            "generation": t.c.generation + 1,
+            "updated_at": now,
+        }
 
     async def void_enrollment_at(self, user_id: str, *, generation: int, now: datetime) -> bool:
         now = _utc(now)
@@ -517,18 +524,7 @@ class SQLStore(Store):
                 t.c.generation == generation,
                 t.c.confirmed_at.is_not(None),
             )
-            .values(
-                secret=None,
-                reset_code=None,
-                confirmed_at=None,
-                pending_secret=None,
-                pending_reset_code=None,
-                pending_started_at=None,
-                pending_code_ok_at=None,
-                pending_owner=None,
-                generation=t.c.generation + 1,
-                updated_at=now,
-            )
+            .values(**self._void_values(now))
             .returning(t.c.user_id)
         )
         async with self._transaction("void_enrollment_at") as conn:
