@@ -376,12 +376,26 @@ class PageKit:
             return self._attempt_failure(request, template, attempt, PASSWORD_ERRORS, **values)
         return None
 
-    def _scan_values(self, user: GuardUser, secret: str) -> dict[str, Any]:
+    async def _scan_step(
+        self, request: Request, user: GuardUser, *, total: int, previous: str, following: str
+    ) -> Response:
+        """Step 2, for a user and in the wizard: the QR code of the enrollment in progress,
+        begun here when there is none."""
+        pending = await self.guard.enrollment.begin(
+            user, self._enrollment_owner(request), self._address(request)
+        )
+        secret = pending.secret
         uri = otp.provisioning_uri(
             secret, username=user.username, issuer=self.guard.settings.issuer
         )
-        return {
-            "qr_svg": Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by qrcode from our own data
-            "secret": secret,
-            "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        }
+        return self.render(
+            request,
+            "enroll_scan.html",
+            step=2,
+            total=total,
+            qr_svg=Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by qrcode from our own data
+            secret=secret,
+            secret_grouped=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            previous_step_url=self._url(request, previous),
+            next_step_url=self._url(request, following),
+        )

@@ -95,17 +95,12 @@ class OfficePages(PageKit):
         user, elsewhere = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        pending = await self.guard.enrollment.begin(
-            user, self._enrollment_owner(request), self._address(request)
-        )
-        return self.render(
+        return await self._scan_step(
             request,
-            "enroll_scan.html",
-            step=2,
+            user,
             total=_WIZARD_STEPS,
-            **self._scan_values(user, pending.secret),
-            previous_step_url=self._url(request, "/office/activate"),
-            next_step_url=self._url(request, "/office/activate/password"),
+            previous="/office/activate",
+            following="/office/activate/password",
         )
 
     async def activate_password(self, request: Request) -> Response:

@@ -47,17 +47,8 @@ class UserPages(PageKit):
         user, elsewhere = await self._gate(request, want="enroll")
         if user is None:
             return elsewhere  # type: ignore[return-value]
-        pending = await self.guard.enrollment.begin(
-            user, self._enrollment_owner(request), self._address(request)
-        )
-        return self.render(
-            request,
-            "enroll_scan.html",
-            step=2,
-            total=4,
-            **self._scan_values(user, pending.secret),
-            previous_step_url=self._url(request, "/enroll"),
-            next_step_url=self._url(request, "/enroll/code"),
+        return await self._scan_step(
+            request, user, total=4, previous="/enroll", following="/enroll/code"
         )
 
     async def enroll_code(self, request: Request) -> Response:
