@@ -47,6 +47,20 @@ class GuardSettings:
     ``secret_key`` signs the guard's form tokens; ``encryption_keys`` maps key ids to
     32-byte AES keys, the first one encrypting new secrets and every one decrypting,
     so a key can rotate without a flag day.
+
+    ``redis_url`` holds the state every process shares (failures, lockouts, used codes,
+    invalidation); without it that state lives in the one process. ``redis://``,
+    ``rediss://`` or ``unix://`` name one server; ``redis+cluster://h1:p1,h2:p2`` (or
+    ``rediss+cluster://``) a Redis Cluster; ``redis+sentinel://h1:p1,h2:p2/<service>[/db]``
+    the master that Redis Sentinel names for ``<service>``. ``key_prefix`` starts every key
+    and the channel, and may not hold braces (see ``ephemeral/redis.py``).
+
+    ``template_loader`` is a Jinja2 loader asked before the guard's own templates: a
+    file named ``nextens_guard/base.html`` (the layout) or ``nextens_guard/<page>.html``
+    in it replaces the guard's, and ``nextens_guard_default/<name>.html`` still reaches
+    the original, so a layout can extend it and change one block (``head``, ``header``,
+    ``content``, ``footer``). Pages get ``t(key, **values)`` for the texts, ``lang``,
+    ``guard_url`` and ``static_url``.
     """
 
     secret_key: str

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 import anyio
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from nextens_guard.ephemeral.base import Ephemeral, Limits
 from nextens_guard.ephemeral.memory import MemoryEphemeral
 from nextens_guard.ephemeral.redis import RedisEphemeral
+from nextens_guard.ephemeral.redis_url import connect
 
 # Small enough that Redis tests can wait a lockout out for real.
 LIMITS = Limits(
@@ -76,6 +81,20 @@ async def eventually(condition: Callable[[], bool], *, within: float = 3.0) -> N
             await anyio.sleep(0.01)
 
 
+@contextlib.asynccontextmanager
+async def admin(url: str) -> AsyncIterator[Redis | RedisCluster]:
+    """A client of the test's own for any URL the guard reads: one server, cluster, sentinel."""
+    connected = connect(
+        url, socket_timeout=5.0, max_connections=10, pool_wait=5.0, retry=Retry(NoBackoff(), 0)
+    )
+    try:
+        yield connected.client
+    finally:
+        await connected.client.aclose()
+        for helper in connected.helpers:
+            await helper.aclose()
+
+
 class Backend(ABC):
     """One implementation, set up for one test."""
 
@@ -121,7 +140,10 @@ class MemoryBackend(Backend):
 
 
 class RedisBackend(Backend):
-    """Every open() is a process of its own: its own client, the test's key prefix."""
+    """Every open() is a process of its own: its own client, the test's key prefix.
+
+    ``url`` is any URL the guard reads: one server, a cluster or a Sentinel service.
+    """
 
     name = "redis"
 
@@ -147,19 +169,23 @@ class RedisBackend(Backend):
         await anyio.sleep(seconds)
 
     async def keys(self) -> list[bytes]:
-        async with Redis.from_url(self.url) as client:
+        async with admin(self.url) as client:
             return [key async for key in client.scan_iter(match=self.key_pattern, count=1000)]
 
     @property
     def key_pattern(self) -> str:
-        return "{" + self.key_prefix + "}:*"
+        return self.key_prefix + ":*"
+
+    async def close_opened(self) -> None:
+        """Close every state opened, and leave the keys as they are."""
+        for ephemeral in self._opened:
+            await ephemeral.close()
 
     async def aclose(self) -> None:
         try:
-            for ephemeral in self._opened:
-                await ephemeral.close()
+            await self.close_opened()
         finally:
             keys = await self.keys()
             if keys:
-                async with Redis.from_url(self.url) as client:
+                async with admin(self.url) as client:
                     await client.delete(*keys)

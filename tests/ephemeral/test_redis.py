@@ -295,7 +295,7 @@ async def test_close_stops_the_listener_at_once(redis_backend: RedisBackend) -> 
     assert not state.listening
 
 
-async def test_every_key_sits_in_one_cluster_slot_and_hides_the_ids(
+async def test_a_users_keys_share_one_cluster_slot_and_hide_the_ids(
     redis_backend: RedisBackend,
 ) -> None:
     state = await redis_backend.open(limits(max_failures=1))
@@ -308,11 +308,27 @@ async def test_every_key_sits_in_one_cluster_slot_and_hides_the_ids(
     keys = await redis_backend.keys()
     # step, burn, and a user and an address key for each of the two purposes
     assert len(keys) == 6
-    assert len({key_slot(key) for key in keys}) == 1
-    assert key_slot(keys[0]) == key_slot(("{" + redis_backend.key_prefix + "}").encode())
+    user_keys = [key for key in keys if b":{u:" in key]
+    address_keys = [key for key in keys if b":{a:" in key]
+    assert len(user_keys) == 4
+    assert len(address_keys) == 2
+    assert len({key_slot(key) for key in user_keys}) == 1
+    assert len({key_slot(key) for key in address_keys}) == 1
     for key in keys:
+        assert key.startswith(redis_backend.key_prefix.encode() + b":{")
         assert b"anna" not in key
+        assert b"evil" not in key
         assert address.encode() not in key
+
+
+async def test_a_key_prefix_with_braces_is_refused(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        for prefix in ("guard{1}", "{guard", "guard}"):
+            with pytest.raises(GuardError):
+                RedisEphemeral(client, LIMITS, key_prefix=prefix)
+    finally:
+        await client.aclose()
 
 
 async def test_keys_go_away_on_their_own(redis_backend: RedisBackend, redis_url: str) -> None:
@@ -329,7 +345,7 @@ async def test_keys_go_away_on_their_own(redis_backend: RedisBackend, redis_url:
     async with Redis.from_url(redis_url) as admin:
 
         async def ttls() -> dict[str, int]:
-            # "{prefix}:<kind>:..." -> kind
+            # "prefix:{u:<user>}:<kind>..." -> kind
             return {
                 key.split(b"}:", 1)[1].split(b":")[0].decode(): await admin.ttl(key)
                 for key in await redis_backend.keys()

@@ -1,13 +1,42 @@
 """Ephemeral state shared by every process of the app, in Redis.
 
-Each attempt is settled by one Lua script (``settle.lua``) in a single round trip, on
-the server's clock. Invalidation goes over pub/sub; a background task holds the
-subscription and tells the local cache to drop everything whenever it may have
-missed a message.
+Each attempt is settled by a Lua script (``settle.lua``) on the server's clock.
+Invalidation goes over pub/sub; a background task holds the subscription and tells the
+local cache to drop everything whenever it may have missed a message.
 
-Every key sits under ``{key_prefix}``: the braces are a Redis Cluster hash tag, so the
-keys one script touches always share a slot. User ids and addresses enter key names
+Keys are ``<key_prefix>:{u:<user>}:...`` for a user and ``<key_prefix>:{a:<address>}:...``
+for an address. The braces are a Redis Cluster hash tag: every key of one user sits in
+one slot, so the user's part of an attempt is one atomic script wherever it runs, while
+different users spread over the whole cluster. User ids and addresses enter key names
 only as a hash, so no id can reach into another key's name or move a key's slot.
+
+One server (a plain URL, or the master Sentinel names) runs the whole attempt, the
+address's counter included, in one script: one EVALSHA, atomic as a whole. On a cluster
+the address's counter is shared by many users and so sits in a slot of its own, which no
+script can touch together with a user's slot. There the user's script decides and
+``address.lua`` counts the address, as in :meth:`RedisEphemeral._settle_across_slots`:
+
+- A right code (the common case: it is accepted) is the user's script alone, one EVALSHA.
+- A wrong code sends the user's script and the address's count together: two EVALSHAs
+  to two nodes in one round trip. The count is made ahead of the user's verdict, because
+  a wrong code is nearly always counted; when the user's script refuses the attempt
+  unseen (a lockout), the count is taken back before the answer returns.
+- A replayed code, rare, is counted at the address after the user's verdict: two
+  round trips.
+- The address matters to the user's verdict only once the user has
+  :data:`~.base.ADDRESS_STRIKES` failures of their own. The user's script then writes
+  nothing and answers ``ask``; it is run again with the address's verdict, one or two
+  more round trips for a user who is failing anyway.
+
+Each script is atomic in its own slot, so the user limit, used codes and burned steps
+hold under any concurrency, exactly as on one server. What a cluster gives up is only
+the atomicity between a user and their address: a failure may reach the address's
+count a round trip after the user's, a verdict read from the address may be that much
+old, and a count made ahead is seen by others until it is taken back. Parallel
+attempts at one address can therefore see each other's counts a moment late or early;
+the count itself is never lost (INCR is atomic), one attempt never counts twice, and
+the window still ends on time. When a node fails halfway through an attempt, the
+request fails closed (503) and the address's count may be one off for that attempt.
 """
 
 from __future__ import annotations
@@ -16,16 +45,19 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from ..errors import GuardError, ServiceUnavailable
 from .base import (
@@ -39,6 +71,7 @@ from .base import (
     Outcome,
     Purpose,
 )
+from .redis_url import connect
 
 __all__ = ["RedisEphemeral"]
 
@@ -68,9 +101,9 @@ _PONG_TIMEOUT_SECONDS = 5.0
 # Redis answers is listening from its first request.
 _START_WAIT_SECONDS = 2.0
 
-_SETTLE_LUA = (
-    resources.files("nextens_guard.ephemeral").joinpath("settle.lua").read_text(encoding="utf-8")
-)
+_HERE = resources.files("nextens_guard.ephemeral")
+_SETTLE_LUA = _HERE.joinpath("settle.lua").read_text(encoding="utf-8")
+_ADDRESS_LUA = _HERE.joinpath("address.lua").read_text(encoding="utf-8")
 
 
 @contextlib.contextmanager
@@ -78,7 +111,7 @@ def _unavailable(operation: str) -> Iterator[None]:
     # The driver's message may name hosts; ours names only the part and the operation.
     try:
         yield
-    except (RedisError, OSError) as exc:
+    except (RedisError, RedisClusterException, OSError) as exc:
         raise ServiceUnavailable(f"redis {operation} failed") from exc
 
 
@@ -86,6 +119,20 @@ def _digest(value: str) -> str:
     # 128 bits: no two ids collide in practice, and keys stay short. surrogatepass lets
     # any Python str through, even one holding a lone surrogate.
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _whole_seconds(ms: int) -> int:
+    # As settle.lua rounds: up, so a client that waits this long is never a moment early.
+    return max(1, math.ceil(ms / 1000))
+
+
+@dataclass(frozen=True, slots=True)
+class _AddressCount:
+    """What address.lua answered (see there)."""
+
+    counted: bool
+    hold_before_ms: int
+    hold_after_ms: int
 
 
 def _text(value: object) -> str:
@@ -97,18 +144,24 @@ def _text(value: object) -> str:
 class RedisEphemeral(Ephemeral):
     """Failures, lockouts, used and burned steps and invalidation shared through one Redis.
 
+    ``client`` is one server (or the master Sentinel names) or a :class:`RedisCluster`.
     Owns ``client``: :meth:`close` closes it. Needs Redis 5 or later (scripts that read
     the server's clock and then write are replicated by their effects).
     """
 
-    def __init__(self, client: Redis, limits: Limits, *, key_prefix: str) -> None:
+    def __init__(self, client: Redis | RedisCluster, limits: Limits, *, key_prefix: str) -> None:
         if not key_prefix:
-            # "{}" is no hash tag at all: the keys of one script would spread over slots.
             raise GuardError("key_prefix must not be empty")
+        if "{" in key_prefix or "}" in key_prefix:
+            # A brace in the prefix would make the prefix the hash tag, not the user.
+            raise GuardError("key_prefix must not hold braces")
         self._client = client
-        self._tag = "{" + key_prefix + "}"
+        self._across_slots = isinstance(client, RedisCluster)
+        self._prefix = key_prefix
         self._channel = f"{key_prefix}:invalidate"
         self._settle_script = client.register_script(_SETTLE_LUA)
+        self._address_script = client.register_script(_ADDRESS_LUA)
+        self._address_args = (limits.address_max_failures, limits.address_window_seconds)
         # ARGV[4] onwards, in the order settle.lua reads them.
         self._fixed_args = (
             limits.max_failures,
@@ -120,6 +173,12 @@ class RedisEphemeral(Ephemeral):
             LAST_STEP_TTL_SECONDS,
             ADDRESS_STRIKES,
         )
+        # Clients that ``client`` depends on (the sentinels), closed with it.
+        self._helpers: tuple[Redis, ...] = ()
+        # On a cluster, the node the next subscription tries (see _subscription).
+        self._next_node = 0
+        self._discovered = not self._across_slots
+        self._discovery = asyncio.Lock()
         self._sinks: list[InvalidationSink] = []
         self._listener: asyncio.Task[None] | None = None
         self._listening = False
@@ -129,20 +188,22 @@ class RedisEphemeral(Ephemeral):
     def from_url(cls, url: str, limits: Limits, *, key_prefix: str) -> RedisEphemeral:
         """Connect to ``url`` with timeouts fit for a login path.
 
+        ``url`` is one server, a cluster or a Sentinel service (see :mod:`.redis_url`).
         Options in the URL's query string (``?socket_timeout=5``) win over ours.
         """
-        pool = BlockingConnectionPool.from_url(
+        connected = connect(
             url,
-            max_connections=_MAX_CONNECTIONS,
-            timeout=_POOL_WAIT_SECONDS,
             socket_timeout=_SOCKET_TIMEOUT_SECONDS,
-            socket_connect_timeout=_SOCKET_TIMEOUT_SECONDS,
+            max_connections=_MAX_CONNECTIONS,
+            pool_wait=_POOL_WAIT_SECONDS,
             retry=_RETRY,
         )
-        return cls(Redis.from_pool(pool), limits, key_prefix=key_prefix)
+        ephemeral = cls(connected.client, limits, key_prefix=key_prefix)
+        ephemeral._helpers = connected.helpers
+        return ephemeral
 
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
-        _, wait = await self._run(
+        _, wait = await self._attempt(
             "retry_after", purpose, user_id, address, mode="peek", step="", burn=""
         )
         return wait
@@ -157,7 +218,7 @@ class RedisEphemeral(Ephemeral):
         step: int | None = None,
         burn: int | None = None,
     ) -> AttemptResult:
-        outcome, wait = await self._run(
+        outcome, wait = await self._attempt(
             "settle",
             purpose,
             user_id,
@@ -169,13 +230,16 @@ class RedisEphemeral(Ephemeral):
         return AttemptResult(Outcome(outcome), wait)
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
+        # One user's keys share a slot: one DEL, on a cluster too.
         keys = [self._user_key(purpose, user_id) for purpose in purposes]
         keys += [self._step_key(user_id), self._burn_key(user_id)]
         with _unavailable("clear"):
+            await self._discover()
             await self._client.delete(*keys)
 
     async def publish(self, topic: str) -> None:
         with _unavailable("publish"):
+            await self._discover()
             await self._client.publish(self._channel, topic)
 
     async def start(self, sink: InvalidationSink) -> None:
@@ -194,6 +258,7 @@ class RedisEphemeral(Ephemeral):
 
     async def ping(self) -> None:
         with _unavailable("ping"):
+            await self._discover()
             await self._client.ping()
 
     async def close(self) -> None:
@@ -208,21 +273,43 @@ class RedisEphemeral(Ephemeral):
         self._listening = False
         self._sinks.clear()
         with _unavailable("close"):
-            await self._client.aclose()
+            try:
+                await self._client.aclose()
+            finally:
+                for helper in self._helpers:
+                    await helper.aclose()
+
+    async def _discover(self) -> None:
+        """Learn the cluster's nodes and slots once, before the first command.
+
+        redis-py's cluster client, first used by many requests at once, routes some of
+        them by a slot map it is still building; the MOVED answers make it drop its
+        connections, under the feet of the other requests. One discovery up front, which
+        the others wait for, avoids that.
+        """
+        if self._discovered:
+            return
+        async with self._discovery:
+            if not self._discovered and isinstance(self._client, RedisCluster):
+                await self._client.initialize()
+            self._discovered = True
+
+    def _user_tag(self, user_id: str) -> str:
+        return f"{self._prefix}:{{u:{_digest(user_id)}}}"
 
     def _user_key(self, purpose: Purpose, user_id: str) -> str:
-        return f"{self._tag}:fail:{purpose.value}:{_digest(user_id)}"
-
-    def _address_key(self, purpose: Purpose, address: str) -> str:
-        return f"{self._tag}:addr:{purpose.value}:{_digest(address)}"
+        return f"{self._user_tag(user_id)}:fail:{purpose.value}"
 
     def _step_key(self, user_id: str) -> str:
-        return f"{self._tag}:step:{_digest(user_id)}"
+        return f"{self._user_tag(user_id)}:step"
 
     def _burn_key(self, user_id: str) -> str:
-        return f"{self._tag}:burn:{_digest(user_id)}"
+        return f"{self._user_tag(user_id)}:burn"
 
-    async def _run(
+    def _address_key(self, purpose: Purpose, address: str) -> str:
+        return f"{self._prefix}:{{a:{_digest(address)}}}:addr:{purpose.value}"
+
+    async def _attempt(
         self,
         operation: str,
         purpose: Purpose,
@@ -233,23 +320,78 @@ class RedisEphemeral(Ephemeral):
         step: str,
         burn: str,
     ) -> tuple[str, int]:
-        keys = [
+        user_keys = [
             self._user_key(purpose, user_id),
-            self._address_key(purpose, address),
             self._step_key(user_id),
             self._burn_key(user_id),
         ]
+        address_key = self._address_key(purpose, address)
+        args: list[str | int] = [mode, step, burn, *self._fixed_args]
         with _unavailable(operation):
+            if self._across_slots:
+                await self._discover()
+                return await self._settle_across_slots(user_keys, address_key, args)
             reply: Sequence[Any] = await self._settle_script(
-                keys=keys, args=[mode, step, burn, *self._fixed_args]
+                keys=[*user_keys, address_key], args=[*args, "here"]
             )
         return _text(reply[0]), int(reply[1])
+
+    async def _settle_across_slots(
+        self, user_keys: list[str], address_key: str, args: list[str | int]
+    ) -> tuple[str, int]:
+        """The attempt on a cluster: the user's script decides, address.lua counts.
+
+        See the module's docstring for why it goes this way and what it costs.
+        """
+
+        async def user(address: str) -> tuple[str, int, int]:
+            reply: Sequence[Any] = await self._settle_script(keys=user_keys, args=[*args, address])
+            return _text(reply[0]), int(reply[1]), int(reply[2])
+
+        async def at_address(how: str) -> _AddressCount:
+            reply: Sequence[Any] = await self._address_script(
+                keys=[address_key], args=[how, *self._address_args]
+            )
+            return _AddressCount(bool(int(reply[0])), int(reply[1]), int(reply[2]))
+
+        counted: _AddressCount | None = None
+        if args[0] == "wrong":
+            # Nearly always counted: ask both slots at once, one round trip.
+            decided, counting = await asyncio.gather(
+                user("unknown"), at_address("count"), return_exceptions=True
+            )
+            if isinstance(decided, BaseException):
+                raise decided
+            if isinstance(counting, BaseException):
+                raise counting
+            (outcome, wait, failures), counted = decided, counting
+        else:
+            outcome, wait, failures = await user("unknown")
+
+        if outcome == "ask" or (outcome == "locked" and failures >= ADDRESS_STRIKES):
+            # The address decides, or may lengthen the wait: as it was before this attempt.
+            seen = counted if counted is not None else await at_address("peek")
+            if outcome == "ask":
+                outcome, wait, failures = await user(str(seen.hold_before_ms))
+            elif seen.hold_before_ms > 0:
+                wait = max(wait, _whole_seconds(seen.hold_before_ms))
+
+        if outcome not in (Outcome.REJECTED, Outcome.REPLAYED):
+            # Accepted, refused unseen, or only looked at: nothing counts at the address.
+            if counted is not None and counted.counted:
+                await at_address("uncount")
+            return outcome, wait
+        if counted is None:
+            counted = await at_address("count")
+        if failures >= ADDRESS_STRIKES and counted.hold_after_ms > 0:
+            wait = max(wait, _whole_seconds(counted.hold_after_ms))
+        return outcome, wait
 
     async def _listen(self) -> None:
         delay = _RECONNECT_MIN_SECONDS
         while True:
             try:
-                async with self._client.pubsub() as pubsub:
+                async with await self._subscription() as pubsub:
                     await pubsub.subscribe(self._channel)
                     await self._receive(pubsub)
             except Exception as exc:
@@ -269,6 +411,19 @@ class RedisEphemeral(Ephemeral):
                 self._first_attempt.set()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RECONNECT_MAX_SECONDS)
+
+    async def _subscription(self) -> PubSub:
+        client = self._client
+        if not isinstance(client, RedisCluster):
+            return client.pubsub()
+        # A PUBLISH on a cluster reaches the subscribers on every node, so any node will
+        # do. Each new subscription tries the next node the client knows of, so one that
+        # has died is left behind at the next reconnect instead of being retried forever.
+        await self._discover()
+        nodes = client.get_nodes()
+        node = nodes[self._next_node % len(nodes)]
+        self._next_node += 1
+        return client.pubsub(node=node)
 
     async def _receive(self, pubsub: PubSub) -> None:
         loop = asyncio.get_running_loop()

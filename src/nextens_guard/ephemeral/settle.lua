@@ -1,15 +1,22 @@
--- Look at or settle one attempt, atomically, on the Redis server's clock.
+-- Look at or settle one attempt for one user, atomically, on the Redis server's clock.
 --
 -- Every process runs the same script against the same keys, so parallel attempts are
 -- counted one after another and a limit is never passed; using the server's TIME
 -- means processes whose clocks disagree still agree on when a lockout ends.
 --
+-- The user's keys share one hash tag, so they always sit in one cluster slot. The
+-- address's failures are shared by every user behind that address and sit in a slot
+-- of their own. On a single server (ARGV[12] = 'here') this script reads and counts
+-- the address too. On a cluster the address key lives elsewhere: address.lua counts
+-- it, and this script gets the address's verdict from the caller (see redis.py).
+--
 -- KEYS[1]  the user's failures for this purpose: a hash with
 --          n            consecutive failures
 --          locked_until end of the current lockout, in ms of server time
--- KEYS[2]  the address's failures for this purpose: a counter that lives one window
--- KEYS[3]  the last TOTP step this user had accepted (shared by every purpose)
--- KEYS[4]  the future TOTP steps burned for this user: a set (shared by every purpose)
+-- KEYS[2]  the last TOTP step this user had accepted (shared by every purpose)
+-- KEYS[3]  the future TOTP steps burned for this user: a set (shared by every purpose)
+-- KEYS[4]  the address's failures for this purpose, a counter that lives one window;
+--          only when ARGV[12] is 'here'
 -- ARGV[1]  'peek' (only report the wait), 'right' or 'wrong'
 -- ARGV[2]  the TOTP step a right code matched; '' when the attempt is not a code
 -- ARGV[3]  the future TOTP step a wrong code matched, to burn; '' when none
@@ -19,11 +26,17 @@
 -- ARGV[10] seconds to remember the last accepted step and the burned steps
 -- ARGV[11] address_strikes: the user's own consecutive failures before the address
 --          limit holds them back
+-- ARGV[12] the address: 'here' (KEYS[4]); 'unknown'; or the ms for which the address
+--          holds back users with strikes ('0': it does not)
 --
--- Returns {outcome, seconds to wait}; outcome is 'accepted', 'rejected', 'replayed',
--- 'locked', or 'open' for a peek at a user and address that may try now.
+-- Returns {outcome, seconds to wait, the user's consecutive failures}; outcome is
+-- 'accepted', 'rejected', 'replayed', 'locked', 'open' for a peek at a user and address
+-- that may try now, or 'ask' when the address is 'unknown' and its verdict would decide:
+-- nothing was written then, and the caller asks again with the verdict. With the
+-- address elsewhere, the wait is the user's own; a failure is counted at the address
+-- by the caller, which adds the address's wait.
 
-local user_key, address_key, step_key, burn_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local user_key, step_key, burn_key = KEYS[1], KEYS[2], KEYS[3]
 local mode, step, burn = ARGV[1], ARGV[2], ARGV[3]
 local max_failures = tonumber(ARGV[4])
 local lockout_ms = tonumber(ARGV[5]) * 1000
@@ -33,6 +46,8 @@ local address_window_ms = tonumber(ARGV[8]) * 1000
 local failure_memory_ms = tonumber(ARGV[9]) * 1000
 local step_ttl_seconds = ARGV[10]
 local address_strikes = tonumber(ARGV[11])
+local address = ARGV[12]
+local address_key = KEYS[4]
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -40,6 +55,17 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 -- Rounded up, so a client that waits exactly this long is never a moment early.
 local function whole_seconds(ms)
   return math.max(1, math.ceil(ms / 1000))
+end
+
+-- How long the address holds back users with strikes, before this attempt (0: not).
+local function address_hold()
+  if address ~= 'here' then
+    return tonumber(address)
+  end
+  if tonumber(redis.call('GET', address_key) or 0) >= address_max_failures then
+    return redis.call('PTTL', address_key)
+  end
+  return 0
 end
 
 local wait = 0
@@ -51,15 +77,21 @@ if locked_until > now then
 end
 -- The address limit holds back only a user who has failed often enough themselves, so
 -- colleagues behind one office address are not locked out by one person's failures.
-if strikes >= address_strikes
-    and tonumber(redis.call('GET', address_key) or 0) >= address_max_failures then
-  wait = math.max(wait, redis.call('PTTL', address_key))
+if strikes >= address_strikes then
+  if address == 'unknown' then
+    if wait > 0 then
+      -- Refused either way; the caller lengthens the wait by the address's if need be.
+      return {'locked', whole_seconds(wait), strikes}
+    end
+    return {'ask', 0, strikes}
+  end
+  wait = math.max(wait, address_hold())
 end
 if wait > 0 then
-  return {'locked', whole_seconds(wait)}
+  return {'locked', whole_seconds(wait), strikes}
 end
 if mode == 'peek' then
-  return {'open', 0}
+  return {'open', 0, strikes}
 end
 
 local outcome = 'rejected'
@@ -75,7 +107,7 @@ if mode == 'right' then
       redis.call('SET', step_key, step, 'EX', step_ttl_seconds)
     end
     redis.call('DEL', user_key)
-    return {'accepted', 0}
+    return {'accepted', 0, 0}
   end
   outcome = 'replayed'
 elseif burn ~= '' then
@@ -97,18 +129,20 @@ end
 -- A lockout longer than the failure memory must not be forgotten before it ends.
 redis.call('PEXPIRE', user_key, math.max(failure_memory_ms, lock_ms))
 
-local address_failures = redis.call('INCR', address_key)
-local window_left = redis.call('PTTL', address_key)
-if window_left < 0 then
-  -- The first failure opens the window; it is never extended, so it is a fixed window.
-  redis.call('PEXPIRE', address_key, address_window_ms)
-  window_left = address_window_ms
-end
-if address_failures >= address_max_failures and failures >= address_strikes then
-  lock_ms = math.max(lock_ms, window_left)
+if address == 'here' then
+  local address_failures = redis.call('INCR', address_key)
+  local window_left = redis.call('PTTL', address_key)
+  if window_left < 0 then
+    -- The first failure opens the window; it is never extended, so it is a fixed window.
+    redis.call('PEXPIRE', address_key, address_window_ms)
+    window_left = address_window_ms
+  end
+  if address_failures >= address_max_failures and failures >= address_strikes then
+    lock_ms = math.max(lock_ms, window_left)
+  end
 end
 
 if lock_ms > 0 then
-  return {outcome, whole_seconds(lock_ms)}
+  return {outcome, whole_seconds(lock_ms), failures}
 end
-return {outcome, 0}
+return {outcome, 0, failures}
