@@ -161,13 +161,16 @@ def build_app(
         two_factor = TwoFactorMiddleware(
             app,
             backend=backend,
+            # guard_options win, so a deployment can pass more keys while one rotates.
             settings=GuardSettings(
-                secret_key=secrets.guard_secret,
-                encryption_keys={secrets.key_id: secrets.encryption_key},
-                database_url=database_url,
-                redis_url=redis_url,
-                exempt_paths=["/login", "/logout", "/static"],
-                **(guard_options or {}),
+                **{
+                    "secret_key": secrets.guard_secret,
+                    "encryption_keys": {secrets.key_id: secrets.encryption_key},
+                    "database_url": database_url,
+                    "redis_url": redis_url,
+                    "exempt_paths": ["/login", "/logout", "/static"],
+                    **(guard_options or {}),
+                }
             ),
         )
         holder["guard"] = two_factor.guard

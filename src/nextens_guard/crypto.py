@@ -69,3 +69,13 @@ class Envelope:
     def key_id_of(self, token: bytes) -> str:
         """Which key sealed ``token``: a rotation re-seals everything not under the current one."""
         return bytes(token).partition(_SEPARATOR)[0].decode("ascii", "replace")
+
+    def reseal(self, token: bytes, *, user_id: str, purpose: str) -> bytes | None:
+        """``token`` sealed again under the current key, or None when it already is.
+
+        Raises DecryptionError when no configured key opens it.
+        """
+        if self.key_id_of(token) == self._current:
+            return None
+        plaintext = self.open(token, user_id=user_id, purpose=purpose)
+        return self.seal(plaintext, user_id=user_id, purpose=purpose)

@@ -29,6 +29,8 @@ class EventKind(enum.StrEnum):
     RESET_CODE_VIEWED = "reset_code_viewed"
     ACTIVATED = "activated"
     DEACTIVATED = "deactivated"
+    # Not about one office: every stored secret sealed again under the current key.
+    KEYS_ROTATED = "keys_rotated"
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,20 +81,27 @@ class OfficeService:
         return await self._backend.has_user_management_rights(user.id)
 
     async def _record_for_group(
-        self, kind: EventKind, status: OfficeStatus, admin: GuardUser, address: str, now: datetime
+        self,
+        kind: EventKind,
+        status: OfficeStatus,
+        *,
+        actor_id: str,
+        address: str | None,
+        now: datetime,
     ) -> None:
         # One event per office, so the admins of every linked office see it on their page.
+        origin = status.office.id
         for office_id in status.group_ids:
             await self._audit.record(
                 AuditEvent(
                     kind=kind,
                     outcome="ok",
                     at=now,
-                    actor_id=admin.id,
+                    actor_id=actor_id,
                     subject_id=None,
                     office_id=office_id,
                     address=address,
-                    detail="" if office_id == admin.office_id else f"via {admin.office_id}",
+                    detail="" if office_id == origin else f"via {origin}",
                 )
             )
 
@@ -117,25 +124,55 @@ class OfficeService:
             )
             if generation is not None:
                 await self._audit.own(EventKind.ENROLLED, admin, address=address, at=now)
-                await self._record_for_group(EventKind.ACTIVATED, status, admin, address, now)
+                await self._record_for_group(
+                    EventKind.ACTIVATED, status, actor_id=admin.id, address=address, now=now
+                )
         finally:
             # Also when a write failed: it may have landed, and no process may keep
             # trusting what it knew before.
             await self._announce(ALL_TOPIC)
         return generation
 
+    async def activate_group(
+        self, office_id: str, *, actor_id: str, address: str | None
+    ) -> OfficeStatus:
+        """Switch it on for the whole group without enrolling anyone: the operator's way.
+
+        Every user of the group is sent to enrollment at their next request.
+        """
+        status = await self.status(office_id)
+        now = self._now()
+        try:
+            await self._store.set_offices_active(
+                status.group_ids, active=True, actor_id=actor_id, now=now
+            )
+            await self._record_for_group(
+                EventKind.ACTIVATED, status, actor_id=actor_id, address=address, now=now
+            )
+        finally:
+            await self._announce(ALL_TOPIC)
+        return status
+
     async def deactivate(self, admin: GuardUser, address: str) -> OfficeStatus:
         """Switch it off for the whole group and destroy every enrollment in it."""
-        status = await self.status(admin.office_id)
+        return await self.deactivate_group(admin.office_id, actor_id=admin.id, address=address)
+
+    async def deactivate_group(
+        self, office_id: str, *, actor_id: str, address: str | None
+    ) -> OfficeStatus:
+        """Switch it off for the whole group of ``office_id``; every enrollment in it goes."""
+        status = await self.status(office_id)
         users: list[str] = []
-        for office_id in status.group_ids:
-            users.extend(user.id for user in await self._backend.users_of_office(office_id))
+        for member in status.group_ids:
+            users.extend(user.id for user in await self._backend.users_of_office(member))
         now = self._now()
         try:
             await self._store.deactivate_and_void(
-                status.group_ids, users, actor_id=admin.id, now=now
+                status.group_ids, users, actor_id=actor_id, now=now
             )
-            await self._record_for_group(EventKind.DEACTIVATED, status, admin, address, now)
+            await self._record_for_group(
+                EventKind.DEACTIVATED, status, actor_id=actor_id, address=address, now=now
+            )
         finally:
             await self._announce(ALL_TOPIC)
         return status
@@ -172,18 +209,23 @@ class OfficeService:
         return UserOverview(user=user, record=await self._store.get_enrollment(user.id))
 
     async def reset_user(self, admin: GuardUser, user: GuardUser, address: str) -> None:
-        """Destroy the user's secret and reset code; every process voids their sessions.
+        """Destroy the user's secret and reset code; every process voids their sessions."""
+        await self.reset_user_by(admin.id, user, address)
+
+    async def reset_user_by(self, actor_id: str, user: GuardUser, address: str | None) -> bool:
+        """:meth:`reset_user` by any actor (an admin, the operator); whether it destroyed
+        anything.
 
         The password counters stay: a reset must never lift a password lockout.
         """
         try:
-            await self._store.void_enrollments([user.id], now=self._now())
+            voided = await self._store.void_enrollments([user.id], now=self._now())
             await self._audit.record(
                 AuditEvent(
                     kind=EventKind.RESET_BY_ADMIN,
                     outcome="ok",
                     at=self._now(),
-                    actor_id=admin.id,
+                    actor_id=actor_id,
                     subject_id=user.id,
                     office_id=user.office_id,
                     address=address,
@@ -194,6 +236,7 @@ class OfficeService:
             # trusting a session of an enrollment that is gone.
             await self._announce(user_topic(user.id))
         await self._ephemeral.clear(user.id, (Purpose.CODE, Purpose.RESET_CODE))
+        return bool(voided)
 
     async def recent_events(self, office_id: str, limit: int = 20) -> Sequence[AuditRecord]:
         return await self._store.recent_events(office_ids=[office_id], limit=limit)

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["AuditRecord", "EnrollmentRecord", "Store"]
+__all__ = ["AuditRecord", "EnrollmentRecord", "SealedValues", "Store"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,17 @@ class AuditRecord:
     address: str | None = None
     detail: str = ""
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SealedValues:
+    """The encrypted columns of one enrollment row, as a key rotation reads and rewrites them."""
+
+    user_id: str
+    secret: bytes | None
+    reset_code: bytes | None
+    pending_secret: bytes | None
+    pending_reset_code: bytes | None
 
 
 class Store(ABC):
@@ -167,6 +178,20 @@ class Store(ABC):
     @abstractmethod
     async def list_enrollments(self, user_ids: Collection[str]) -> list[EnrollmentRecord]: ...
 
+    @abstractmethod
+    async def sealed_values(self, *, after: str | None, limit: int) -> list[SealedValues]:
+        """A page of the rows holding any encrypted value, by user id, after ``after``."""
+
+    @abstractmethod
+    async def replace_sealed(
+        self, changes: Sequence[tuple[SealedValues, SealedValues]]
+    ) -> set[str]:
+        """For each ``(old, new)`` write ``new``'s values where the row still holds ``old``'s.
+
+        A compare-and-set, in one transaction: a row the app changed since ``old`` was read
+        keeps the app's values. Returns the ids of the users whose row was written.
+        """
+
     # Office policy
 
     @abstractmethod
@@ -187,3 +212,18 @@ class Store(ABC):
     async def recent_events(
         self, *, office_ids: Collection[str], limit: int = 50
     ) -> Sequence[AuditRecord]: ...
+
+    @abstractmethod
+    async def events_after(
+        self,
+        after_id: int | None,
+        *,
+        since: datetime | None = None,
+        office_id: str | None = None,
+        user_id: str | None = None,
+        limit: int = 500,
+    ) -> Sequence[AuditRecord]:
+        """A page of events in the order they were stored, after the one with ``after_id``.
+
+        ``user_id`` matches the events about that user and the events by them.
+        """

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.dml import Insert
 
 from ..errors import GuardError, ServiceUnavailable
-from .base import AuditRecord, EnrollmentRecord, Store
+from .base import AuditRecord, EnrollmentRecord, SealedValues, Store
 
 __all__ = ["SQLStore"]
 
@@ -68,6 +68,8 @@ _BACKEND_ALIASES = {"postgres": "postgresql"}
 # What a database that is down, overloaded or misconfigured raises: the driver's own
 # errors (wrapped by SQLAlchemy), a connection refused or timed out, an exhausted pool.
 _UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError, PoolTimeoutError)
+# The enrollment columns that hold AES-GCM envelopes (see nextens_guard.crypto).
+_SEALED_COLUMNS = ("secret", "reset_code", "pending_secret", "pending_reset_code")
 
 
 class _UTCDateTime(TypeDecorator[datetime]):
@@ -566,6 +568,54 @@ class SQLStore(Store):
                 records.extend(self._enrollment(row) for row in result)
         return records
 
+    async def sealed_values(self, *, after: str | None, limit: int) -> list[SealedValues]:
+        t = self._enrollments
+        stmt = select(t.c.user_id, *(t.c[name] for name in _SEALED_COLUMNS)).where(
+            or_(*(t.c[name].is_not(None) for name in _SEALED_COLUMNS))
+        )
+        if after is not None:
+            stmt = stmt.where(t.c.user_id > after)
+        stmt = stmt.order_by(t.c.user_id).limit(limit)
+        async with self._transaction("sealed_values") as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [
+            SealedValues(
+                user_id=row.user_id,
+                secret=row.secret,
+                reset_code=row.reset_code,
+                pending_secret=row.pending_secret,
+                pending_reset_code=row.pending_reset_code,
+            )
+            for row in rows
+        ]
+
+    async def replace_sealed(
+        self, changes: Sequence[tuple[SealedValues, SealedValues]]
+    ) -> set[str]:
+        t = self._enrollments
+        written: set[str] = set()
+        async with self._transaction("replace_sealed") as conn:
+            for old, new in changes:
+                if old.user_id != new.user_id:
+                    raise GuardError("a sealed value may only be replaced in its own row")
+                # Ciphertexts carry a random nonce, so equal bytes mean nobody wrote the
+                # column since it was read: the same plaintext sealed again would differ.
+                unchanged = [
+                    t.c[name].is_(None)
+                    if getattr(old, name) is None
+                    else t.c[name] == getattr(old, name)
+                    for name in _SEALED_COLUMNS
+                ]
+                result = await conn.execute(
+                    update(t)
+                    .where(t.c.user_id == old.user_id, *unchanged)
+                    .values({name: getattr(new, name) for name in _SEALED_COLUMNS})
+                    .returning(t.c.user_id)
+                )
+                if result.first() is not None:
+                    written.add(old.user_id)
+        return written
+
     # Office policy
 
     async def active_offices(self, office_ids: Collection[str]) -> set[str]:
@@ -628,6 +678,45 @@ class SQLStore(Store):
                     detail=record.detail,
                 )
             )
+
+    async def events_after(
+        self,
+        after_id: int | None,
+        *,
+        since: datetime | None = None,
+        office_id: str | None = None,
+        user_id: str | None = None,
+        limit: int = 500,
+    ) -> Sequence[AuditRecord]:
+        if limit <= 0:
+            return []
+        t = self._events
+        stmt = select(t)
+        if after_id is not None:
+            stmt = stmt.where(t.c.id > after_id)
+        if since is not None:
+            stmt = stmt.where(t.c.at >= _utc(since))
+        if office_id is not None:
+            stmt = stmt.where(t.c.office_id == office_id)
+        if user_id is not None:
+            stmt = stmt.where(or_(t.c.subject_id == user_id, t.c.actor_id == user_id))
+        stmt = stmt.order_by(t.c.id).limit(limit)
+        async with self._transaction("events_after") as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [
+            AuditRecord(
+                at=row.at,
+                event=row.event,
+                outcome=row.outcome,
+                actor_id=row.actor_id,
+                subject_id=row.subject_id,
+                office_id=row.office_id,
+                address=row.address,
+                detail=row.detail,
+                id=row.id,
+            )
+            for row in rows
+        ]
 
     async def recent_events(
         self, *, office_ids: Collection[str], limit: int = 50

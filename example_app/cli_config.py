@@ -1,0 +1,35 @@
+"""The example app's guard, for the operator command line::
+
+    nextens-guard --app example_app.cli_config:guard office status amsterdam
+
+It reads what ``python -m example_app`` started in the same folder uses: the SQLite file
+in the current folder (or ``--database-url``), the development keys next to it (created
+when missing, as the app would), and Redis at ``--redis-url`` or ``$REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nextens_guard import GuardSettings
+
+from .__main__ import DEFAULT_DATABASE, key_file_for
+from .backend import DemoBackend
+from .secrets_file import DevSecrets
+
+__all__ = ["guard"]
+
+
+def guard(
+    database_url: str | None = None, redis_url: str | None = None
+) -> tuple[GuardSettings, DemoBackend]:
+    database_url = database_url or f"sqlite:///{DEFAULT_DATABASE}"
+    secrets, _created = DevSecrets.load_or_create(key_file_for(database_url))
+    settings = GuardSettings(
+        secret_key=secrets.guard_secret,
+        encryption_keys={secrets.key_id: secrets.encryption_key},
+        database_url=database_url,
+        redis_url=redis_url or os.environ.get("REDIS_URL"),
+        exempt_paths=["/login", "/logout", "/static"],
+    )
+    return settings, DemoBackend()
