@@ -20,8 +20,10 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Pragma", "no-cache"),
     (
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'",
+        # Scripts only from the guard's own static files (the reset code's copy button);
+        # no inline script, no eval.
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "no-referrer"),
