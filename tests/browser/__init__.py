@@ -1,0 +1,1 @@
+"""The manual's flows in a real browser: Debian's Chromium, driven by Playwright."""
