@@ -1,8 +1,9 @@
 """Whatever body is posted to a guard form, it is read or refused cleanly and opens nothing.
 
 Bodies: url-encoded forms with broken escapes and raw bytes, repeated and unknown fields,
-multipart in odd character sets and with files, JSON, other content types, and bodies
-around and far beyond the 16 KiB limit, sent whole or in chunks.
+multipart in odd character sets and with files, JSON (read by the same rules as a form,
+for single-page apps), other content types, and bodies around and far beyond the 16 KiB
+limit, sent whole or in chunks.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ from tests.fuzz.people import (
     tokens_for,
 )
 from tests.support import Parts, location
+
+
+def is_a_proper_json_submission(body: Body) -> bool:
+    """Whether ``body`` is a JSON object whose token is this session's.
+
+    A JSON object keeps only the last of repeated names, so this session's token sent
+    twice arrives once: for a form that needs only the token, a proper submission.
+    """
+    if not isinstance(body, Json):
+        return False
+    members = {pair.name: pair.value for pair in body.pairs}
+    return members.get("csrf_token") is Token.OWN
 
 
 def test_no_body_gets_past_the_code_prompt(parts: Parts) -> None:
@@ -108,6 +121,7 @@ def test_no_body_gets_past_enrollment(parts: Parts) -> None:
         @FUZZ
         @given(body=bodies((), needs_only_the_token=True))
         def no_body_finishes(body: Body) -> None:
+            assume(not is_a_proper_json_submission(body))
             answer = send(person, "/2fa/enroll/finish", body, tokens)
 
             assert_clean_answer(answer, body_statuses(body, tokens))
@@ -157,6 +171,7 @@ def test_no_body_gets_through_the_activation_wizard(parts: Parts) -> None:
         @FUZZ
         @given(body=bodies((), needs_only_the_token=True))
         def no_body_activates(body: Body) -> None:
+            assume(not is_a_proper_json_submission(body))
             answer = send(person, "/2fa/office/activate/finish", body, tokens)
 
             assert_clean_answer(answer, body_statuses(body, tokens))
@@ -200,6 +215,7 @@ def test_no_body_shows_a_reset_code_deactivates_or_resets_anyone(parts: Parts) -
         @FUZZ
         @given(body=bodies((), needs_only_the_token=True))
         def no_body_resets_rosa(body: Body) -> None:
+            assume(not is_a_proper_json_submission(body))
             answer = send(admin, "/2fa/users/rosa/reset", body, tokens)
 
             assert_clean_answer(answer, body_statuses(body, tokens))

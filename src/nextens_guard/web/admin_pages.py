@@ -79,4 +79,4 @@ class AdminPages(PageKit):
         if form is None:
             return failure  # type: ignore[return-value]
         await self.guard.office.reset_user(admin, row.user, self._address(request))
-        return self._redirect(self._user_url(request, row, "?done=reset"))
+        return self._go_on(request, self._user_url(request, row, "?done=reset"))

@@ -1,7 +1,8 @@
 """What every guard page shares: templates, form tokens, forms, redirects and gates.
 
 Routes only translate between HTTP and the services: they read forms, check CSRF
-tokens, pick a status and a template. Decisions live in the services.
+tokens, pick a status and a template. Decisions live in the services. A client that
+asks for JSON gets the same outcome rendered by ``api.py`` instead of the template.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ..backend import BackendError, GuardUser
 from ..errors import ServiceUnavailable
 from ..guard import Guard
 from ..services.attempts import Attempt, Verdict
+from . import api
+from .api import Refusal
 from .i18n import Translator, negotiate
 from .responses import local_target, wants_json, with_query
 from .session import CSRF_FIELD, CsrfTokens, VerifiedMarker
@@ -57,6 +60,14 @@ PASSWORD_ERRORS = {
 
 class _BadForm(Exception):
     """The body is not a form we can read; the user gets the form again with a 400."""
+
+    def __init__(self, detail: str = "the body is not a form") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 class PageKit:
@@ -108,6 +119,7 @@ class PageKit:
             "t": Translator(language),
             "guard_url": guard_url,
             "static_url": f"{guard_url}/static",
+            "app_url": f"{self._host_root(request)}/",
             "csrf_token": self.csrf.issue(request.session),
             "drift": False,
             "error": None,
@@ -122,10 +134,13 @@ class PageKit:
         headers: dict[str, str] | None = None,
         **values: Any,
     ) -> Response:
+        context = self._context(request, **values)
+        if wants_json(request.scope):
+            return api.page(template, status_code, headers, context)
         return self.templates.TemplateResponse(
             request,
             f"nextens_guard/{template}",
-            self._context(request, **values),
+            context,
             status_code=status_code,
             headers=headers,
         )
@@ -138,7 +153,10 @@ class PageKit:
         headers = {"Retry-After": "5"} if status == 503 else None
         body = t(message_key or f"page.{status}.body", **values)
         if wants_json(request.scope):
-            return JSONResponse({"error": f"http_{status}", "message": body}, status, headers)
+            answer: dict[str, str] = {"error": f"http_{status}", "message": body}
+            if values.get("login_url"):
+                answer["next"] = values["login_url"]
+            return JSONResponse(answer, status, headers)
         guard_url = request.scope.get("root_path", "")
         if not guard_url.endswith(self.guard.settings.prefix):
             guard_url += self.guard.settings.prefix
@@ -175,6 +193,18 @@ class PageKit:
     def _redirect(self, url: str) -> Response:
         return RedirectResponse(url, status_code=303)
 
+    def _go_on(self, request: Request, url: str) -> Response:
+        """Done here, on to ``url``: a 303 for a browser, ``{"next": url}`` for JSON."""
+        if wants_json(request.scope):
+            return api.go_on(url)
+        return self._redirect(url)
+
+    def _elsewhere(self, request: Request, url: str) -> Response:
+        """This page is not for this user now; ``url`` is: a 303, or a 409 for JSON."""
+        if wants_json(request.scope):
+            return api.elsewhere(url, self._translator(request)("error.wrong_step"))
+        return self._redirect(url)
+
     def _login_url(self, request: Request) -> str:
         return with_query(
             f"{self._host_root(request)}{self.guard.settings.login_path}",
@@ -192,6 +222,15 @@ class PageKit:
         return await self.guard.backend.get_user(user_id)
 
     async def _read_form(self, request: Request) -> FormData:
+        if _media_type(request) == "application/json":
+            try:
+                return api.fields_of(
+                    await request.body(),
+                    max_fields=_MAX_FIELDS,
+                    max_field_bytes=_MAX_FIELD_BYTES,
+                )
+            except api.BadJson as exc:
+                raise _BadForm(exc.detail) from exc
         try:
             return await request.form(
                 max_files=0, max_fields=_MAX_FIELDS, max_part_size=_MAX_FIELD_BYTES
@@ -219,10 +258,17 @@ class PageKit:
         token is missing, stale or from another session."""
         try:
             form = await self._read_form(request)
-        except _BadForm:
+        except _BadForm as exc:
             error = self._translator(request)("error.form_unreadable")
-            return None, self.render(request, template, 400, error=error, **values)
-        if not self.csrf.check(request.session, self._field(form, CSRF_FIELD)):
+            refusal = Refusal("form_unreadable", detail=exc.detail)
+            return None, self.render(request, template, 400, error=error, refusal=refusal, **values)
+        # A single-page app may send the token in a header instead; the same token either way.
+        token = (
+            self._field(form, CSRF_FIELD)
+            if CSRF_FIELD in form
+            else request.headers.get(api.CSRF_HEADER)
+        )
+        if not self.csrf.check(request.session, token):
             return None, self._csrf_failure(request, template, **values)
         return form, None
 
@@ -234,6 +280,8 @@ class PageKit:
         messages: dict[Verdict, str],
         **values: Any,
     ) -> Response:
+        # "error.code_missing" names the field the messages are about: "code".
+        field = messages[Verdict.MISSING].removeprefix("error.").removesuffix("_missing")
         if attempt.locked:
             seconds = max(attempt.retry_after, 1)
             return self.render(
@@ -244,18 +292,34 @@ class PageKit:
                 error=Translator(negotiate(request.headers.get("accept-language")))(
                     "error.locked", seconds=seconds
                 ),
+                refusal=Refusal("locked", field, retry_after=seconds),
                 **values,
             )
         t = Translator(negotiate(request.headers.get("accept-language")))
         if attempt.drift_steps is not None:
             return self.render(
-                request, template, 400, error=t("error.code_drift"), drift=True, **values
+                request,
+                template,
+                400,
+                error=t("error.code_drift"),
+                drift=True,
+                refusal=Refusal("code_drift", field),
+                **values,
             )
-        return self.render(request, template, 400, error=t(messages[attempt.verdict]), **values)
+        key = messages[attempt.verdict]
+        return self.render(
+            request,
+            template,
+            400,
+            error=t(key),
+            refusal=Refusal(key.removeprefix("error."), field),
+            **values,
+        )
 
     def _csrf_failure(self, request: Request, template: str, **values: Any) -> Response:
         t = Translator(negotiate(request.headers.get("accept-language")))
-        return self.render(request, template, 403, error=t("error.csrf"), **values)
+        refusal = Refusal("csrf", CSRF_FIELD)
+        return self.render(request, template, 403, error=t("error.csrf"), refusal=refusal, **values)
 
     async def _logged_in(self, request: Request) -> tuple[GuardUser | None, Response | None]:
         """The user who logged in with a password, or where to send whoever this is."""
@@ -269,6 +333,10 @@ class PageKit:
                 403,
                 message_key="page.unknown_user.body",
                 login_url=self._login_url(request),
+            )
+        if wants_json(request.scope):
+            return None, api.login_required(
+                self._login_url(request), self._translator(request)("error.login_required")
             )
         return None, self._redirect(self._login_url(request))
 
@@ -285,16 +353,16 @@ class PageKit:
             return None, elsewhere
         state = await self.guard.state_of(user.id)
         if not state.required:
-            return None, self._redirect(self._next(request))
+            return None, self._elsewhere(request, self._next(request))
         if state.generation is None:
             if want == "enroll":
                 return user, None
-            return None, self._redirect(self._url(request, "/enroll"))
+            return None, self._elsewhere(request, self._url(request, "/enroll"))
         if self.markers.valid(request.session, user.id, state.generation):
-            return None, self._redirect(self._next(request))
+            return None, self._elsewhere(request, self._next(request))
         if want == "verify":
             return user, None
-        return None, self._redirect(self._url(request, "/verify"))
+        return None, self._elsewhere(request, self._url(request, "/verify"))
 
     async def _gate_verified(self, request: Request) -> tuple[GuardUser | None, Response | None]:
         """The user when they have passed the guard as the app's pages require it."""
@@ -306,6 +374,9 @@ class PageKit:
             step = "/enroll" if state.generation is None else "/verify"
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             target = with_query(f"{request.scope.get('root_path', '')}{step}", next=here)
+            if wants_json(request.scope):
+                # What the middleware answers for the app's own JSON, so a client needs one rule.
+                return None, api.two_factor_required(step.lstrip("/"), target)
             return None, self._redirect(target)
         return user, None
 
@@ -331,22 +402,31 @@ class PageKit:
         return Translator(negotiate(request.headers.get("accept-language")))
 
     async def _code_step(
-        self, request: Request, user: GuardUser, *, flow: str, step: int, total: int
+        self,
+        request: Request,
+        user: GuardUser,
+        *,
+        flow: str,
+        step: int,
+        total: int,
+        **shown: Any,
     ) -> Response:
         """The enrollment step that checks the first code, for a user and in the wizard.
 
-        ``flow`` is where the steps live: ``/enroll`` or ``/office/activate``.
+        ``flow`` is where the steps live: ``/enroll`` or ``/office/activate``; ``shown``
+        is what else the flow's pages show.
         """
         values: dict[str, Any] = {
             "step": step,
             "total": total,
             "form_action": self._url(request, f"{flow}/code"),
             "previous_step_url": self._url(request, f"{flow}/scan"),
+            **shown,
         }
         owner = self._enrollment_owner(request)
         if request.method == "GET":
             if await self.guard.enrollment.pending(user, owner) is None:
-                return self._redirect(self._url(request, f"{flow}/scan"))
+                return self._elsewhere(request, self._url(request, f"{flow}/scan"))
             return self.render(request, "enroll_code.html", **values)
         form, failure = await self._form(request, "enroll_code.html", **values)
         if form is None:
@@ -355,12 +435,12 @@ class PageKit:
             user, owner, self._field(form, "code"), self._address(request)
         )
         if attempt.verdict is Verdict.NOT_ENROLLED:
-            return self._redirect(self._url(request, f"{flow}/scan"))
+            return self._elsewhere(request, self._url(request, f"{flow}/scan"))
         if not attempt.accepted:
             return self._attempt_failure(
                 request, "enroll_code.html", attempt, CODE_ERRORS, **values
             )
-        return self._redirect(self._url(request, f"{flow}/finish"))
+        return self._go_on(request, self._url(request, f"{flow}/finish"))
 
     async def _password_refused(
         self, request: Request, user: GuardUser, template: str, **values: Any
@@ -377,7 +457,14 @@ class PageKit:
         return None
 
     async def _scan_step(
-        self, request: Request, user: GuardUser, *, total: int, previous: str, following: str
+        self,
+        request: Request,
+        user: GuardUser,
+        *,
+        total: int,
+        previous: str,
+        following: str,
+        **shown: Any,
     ) -> Response:
         """Step 2, for a user and in the wizard: the QR code of the enrollment in progress,
         begun here when there is none."""
@@ -393,9 +480,11 @@ class PageKit:
             "enroll_scan.html",
             step=2,
             total=total,
-            qr_svg=Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by qrcode from our own data
+            qr_svg=Markup(otp.qr_svg(uri)),  # noqa: S704 - SVG made by segno from our own data
+            otpauth_uri=uri,
             secret=secret,
             secret_grouped=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
             previous_step_url=self._url(request, previous),
             next_step_url=self._url(request, following),
+            **shown,
         )

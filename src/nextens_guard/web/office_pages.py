@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from ..backend import GuardUser
 from ..reset_codes import format_reset_code
 from ..services.office import OfficeStatus
+from .api import Refusal
 from .kit import PageKit
 
 __all__ = ["OfficePages"]
@@ -60,13 +61,19 @@ class OfficePages(PageKit):
 
     # The activation wizard: the manual's five steps
 
-    async def _wizard_gate(self, request: Request) -> tuple[GuardUser | None, Response | None]:
+    async def _wizard_gate(
+        self, request: Request
+    ) -> tuple[GuardUser | None, Response | None, dict[str, Any]]:
+        """The admin who may take the wizard's steps now, else where to go instead; and
+        what every step shows, so it does not read like a user's own enrollment."""
         user, elsewhere = await self._gate_admin(request)
         if user is None:
-            return None, elsewhere
-        if (await self.guard.office.status(user.office_id)).active:
-            return None, self._redirect(self._url(request, "/office", keep_next=False))
-        return user, None
+            return None, elsewhere, {}
+        status = await self.guard.office.status(user.office_id)
+        if status.active:
+            url = self._url(request, "/office", keep_next=False)
+            return None, self._elsewhere(request, url), {}
+        return user, None, {"wizard_office": status.office.name}
 
     def _password_confirmed(self, request: Request, user: GuardUser) -> bool:
         marker = request.session.get(_CONFIRMED_KEY)
@@ -79,7 +86,7 @@ class OfficePages(PageKit):
         )
 
     async def activate_install(self, request: Request) -> Response:
-        user, elsewhere = await self._wizard_gate(request)
+        user, elsewhere, wizard = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
         return self.render(
@@ -87,12 +94,13 @@ class OfficePages(PageKit):
             "enroll_install.html",
             step=1,
             total=_WIZARD_STEPS,
-            intro_key=None,
+            intro_key="activate.intro",
             next_step_url=self._url(request, "/office/activate/scan"),
+            **wizard,
         )
 
     async def activate_scan(self, request: Request) -> Response:
-        user, elsewhere = await self._wizard_gate(request)
+        user, elsewhere, wizard = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
         return await self._scan_step(
@@ -101,19 +109,21 @@ class OfficePages(PageKit):
             total=_WIZARD_STEPS,
             previous="/office/activate",
             following="/office/activate/password",
+            **wizard,
         )
 
     async def activate_password(self, request: Request) -> Response:
-        user, elsewhere = await self._wizard_gate(request)
+        user, elsewhere, wizard = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
         if await self.guard.enrollment.pending(user, self._enrollment_owner(request)) is None:
-            return self._redirect(self._url(request, "/office/activate/scan"))
+            return self._elsewhere(request, self._url(request, "/office/activate/scan"))
         values: dict[str, Any] = {
             "step": 3,
             "total": _WIZARD_STEPS,
             "form_action": self._url(request, "/office/activate/password"),
             "previous_step_url": self._url(request, "/office/activate/scan"),
+            **wizard,
         }
         if request.method == "GET":
             return self.render(request, "activate_password.html", **values)
@@ -121,28 +131,28 @@ class OfficePages(PageKit):
         if refused is not None:
             return refused
         request.session[_CONFIRMED_KEY] = [user.id, int(time.time())]
-        return self._redirect(self._url(request, "/office/activate/code"))
+        return self._go_on(request, self._url(request, "/office/activate/code"))
 
     async def activate_code(self, request: Request) -> Response:
-        user, elsewhere = await self._wizard_gate(request)
+        user, elsewhere, wizard = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
         if not self._password_confirmed(request, user):
-            return self._redirect(self._url(request, "/office/activate/password"))
+            return self._elsewhere(request, self._url(request, "/office/activate/password"))
         return await self._code_step(
-            request, user, flow="/office/activate", step=4, total=_WIZARD_STEPS
+            request, user, flow="/office/activate", step=4, total=_WIZARD_STEPS, **wizard
         )
 
     async def activate_finish(self, request: Request) -> Response:
-        user, elsewhere = await self._wizard_gate(request)
+        user, elsewhere, wizard = await self._wizard_gate(request)
         if user is None:
             return elsewhere  # type: ignore[return-value]
         if not self._password_confirmed(request, user):
-            return self._redirect(self._url(request, "/office/activate/password"))
+            return self._elsewhere(request, self._url(request, "/office/activate/password"))
         pending = await self.guard.enrollment.pending(user, self._enrollment_owner(request))
         if pending is None or not pending.code_ok:
             step = "/office/activate/code" if pending else "/office/activate/scan"
-            return self._redirect(self._url(request, step))
+            return self._elsewhere(request, self._url(request, step))
         status = await self.guard.office.status(user.office_id)
         values: dict[str, Any] = {
             "step": 5,
@@ -152,6 +162,8 @@ class OfficePages(PageKit):
             "reset_code_grouped": format_reset_code(pending.reset_code),
             "note_key": "activate.finish.note",
             "linked": self._linked_names(status),
+            "linked_offices": status.linked,
+            **wizard,
         }
         if request.method == "GET":
             return self.render(request, "enroll_finish.html", **values)
@@ -163,10 +175,13 @@ class OfficePages(PageKit):
         )
         if generation is None:
             error = self._translator(request)("enroll.expired")
-            return self.render(request, "enroll_finish.html", 409, error=error, **values)
+            refusal = Refusal("expired")
+            return self.render(
+                request, "enroll_finish.html", 409, error=error, refusal=refusal, **values
+            )
         request.session.pop(_CONFIRMED_KEY, None)
         self.markers.mark(request.session, user.id, generation)
-        return self._redirect(self._url(request, "/office?done=activated", keep_next=False))
+        return self._go_on(request, self._url(request, "/office?done=activated", keep_next=False))
 
     # The own reset code, behind the password
 
@@ -181,7 +196,14 @@ class OfficePages(PageKit):
         if not await self.guard.enrollment.is_enrolled(user):
             error = self._translator(request)("reset_code.none")
             return self.render(
-                request, "error.html", 404, status=404, heading=error, message=error, login_url=None
+                request,
+                "error.html",
+                404,
+                status=404,
+                heading=error,
+                message=error,
+                login_url=None,
+                refusal=Refusal("not_enrolled"),
             )
         if request.method == "GET":
             return self.render(request, "office_reset_code.html", **values)
@@ -190,7 +212,7 @@ class OfficePages(PageKit):
             return refused
         code = await self.guard.office.reset_code_of(user, self._address(request))
         if code is None:
-            return self._redirect(self._url(request, "/office", keep_next=False))
+            return self._elsewhere(request, self._url(request, "/office", keep_next=False))
         values.update(reset_code=code, reset_code_grouped=format_reset_code(code))
         return self.render(request, "office_reset_code.html", **values)
 
@@ -202,10 +224,11 @@ class OfficePages(PageKit):
             return elsewhere  # type: ignore[return-value]
         status = await self.guard.office.status(user.office_id)
         if not status.active:
-            return self._redirect(self._url(request, "/office", keep_next=False))
+            return self._elsewhere(request, self._url(request, "/office", keep_next=False))
         values: dict[str, Any] = {
             "form_action": self._url(request, "/office/deactivate", keep_next=False),
             "linked": self._linked_names(status),
+            "linked_offices": status.linked,
         }
         if request.method == "GET":
             return self.render(request, "office_deactivate.html", **values)
@@ -213,4 +236,4 @@ class OfficePages(PageKit):
         if refused is not None:
             return refused
         await self.guard.office.deactivate(user, self._address(request))
-        return self._redirect(self._url(request, "/office?done=deactivated", keep_next=False))
+        return self._go_on(request, self._url(request, "/office?done=deactivated", keep_next=False))

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, Router
 
 from ..reset_codes import format_reset_code
 from ..services.attempts import Verdict
+from .api import Refusal
 from .i18n import Translator, negotiate
-from .kit import CODE_ERRORS, RESET_CODE_ERRORS, PageKit
+from .kit import CODE_ERRORS, HOST_ROOT_KEY, RESET_CODE_ERRORS, PageKit
+from .openapi import describe
 
 __all__ = ["UserPages"]
 
@@ -26,6 +28,7 @@ class UserPages(PageKit):
             Route("/verify", self.verify, methods=["GET", "POST"]),
             Route("/recover", self.recover, methods=["GET", "POST"]),
             Route("/help/sync", self.help_sync, methods=["GET"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
         ]
 
     # Enrollment: the manual's steps 1, 2, 4 and 5
@@ -63,7 +66,8 @@ class UserPages(PageKit):
             return elsewhere  # type: ignore[return-value]
         pending = await self.guard.enrollment.pending(user, self._enrollment_owner(request))
         if pending is None or not pending.code_ok:
-            return self._redirect(self._url(request, "/enroll/code" if pending else "/enroll/scan"))
+            step = "/enroll/code" if pending else "/enroll/scan"
+            return self._elsewhere(request, self._url(request, step))
         values: dict[str, Any] = {
             "form_action": self._url(request, "/enroll/finish"),
             "reset_code": pending.reset_code,
@@ -84,10 +88,15 @@ class UserPages(PageKit):
         if generation is None:
             t = Translator(negotiate(request.headers.get("accept-language")))
             return self.render(
-                request, "enroll_finish.html", 409, error=t("enroll.expired"), **values
+                request,
+                "enroll_finish.html",
+                409,
+                error=t("enroll.expired"),
+                refusal=Refusal("expired"),
+                **values,
             )
         self.markers.mark(request.session, user.id, generation)
-        return self._redirect(self._next(request))
+        return self._go_on(request, self._next(request))
 
     # The code prompt
 
@@ -108,11 +117,11 @@ class UserPages(PageKit):
             user, self._field(form, "code"), self._address(request)
         )
         if attempt.verdict is Verdict.NOT_ENROLLED:
-            return self._redirect(self._url(request, "/enroll"))
+            return self._elsewhere(request, self._url(request, "/enroll"))
         if not attempt.accepted or attempt.generation is None:
             return self._attempt_failure(request, "verify.html", attempt, CODE_ERRORS, **values)
         self.markers.mark(request.session, user.id, attempt.generation)
-        return self._redirect(self._next(request))
+        return self._go_on(request, self._next(request))
 
     # Recovery with the reset code
 
@@ -133,13 +142,20 @@ class UserPages(PageKit):
             user, self._field(form, "reset_code"), self._address(request)
         )
         if attempt.verdict is Verdict.NOT_ENROLLED:
-            return self._redirect(self._url(request, "/enroll"))
+            return self._elsewhere(request, self._url(request, "/enroll"))
         if not attempt.accepted:
             return self._attempt_failure(
                 request, "recover.html", attempt, RESET_CODE_ERRORS, **values
             )
         self.markers.forget(request.session)
-        return self._redirect(self._url(request, "/enroll"))
+        return self._go_on(request, self._url(request, "/enroll"))
 
     async def help_sync(self, request: Request) -> Response:
         return self.render(request, "help_sync.html")
+
+    async def openapi(self, request: Request) -> Response:
+        """The description of these pages' JSON, for anyone, like the help (see openapi.py)."""
+        router: Router = request.scope["router"]
+        return JSONResponse(
+            describe(router.routes, server=str(request.scope.get(HOST_ROOT_KEY, "")))
+        )

@@ -1,0 +1,435 @@
+"""The guard's pages as JSON, for single-page apps: one representation beside the HTML.
+
+A page handler computes one outcome (a page with its values, a refusal, a step to go
+on to, a page that is not for this user now) and the page kit hands it either to a
+template or to this module. So the JSON answers go through the very same gates,
+services, limits, form tokens and audit as the forms; only the rendering differs.
+
+Shapes (the OpenAPI description in ``openapi.py`` is built from the tables here):
+
+- a page: ``{"page": NAME, "csrf_token": TOKEN, ...its state}`` with status 200;
+- done, go on: ``{"next": URL}`` with status 200 where the form answers 303. A 303
+  would make ``fetch`` follow it on its own and hide where it went;
+- not this page now: 409 ``{"error": "wrong_step", "message": TEXT, "next": URL}``; not logged in:
+  401 ``{"error": "login_required", "message": TEXT, "next": LOGIN_URL}``;
+- a refusal: ``{"error": CODE, "message": TEXT, "field": NAME, "retry_after": S}`` with
+  the form's status (400, 403, 409, 429 with ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import JSONResponse
+
+from ..backend import Office
+from ..services.office import UserOverview
+from ..store.base import AuditRecord
+
+__all__ = [
+    "CSRF_HEADER",
+    "PAGES",
+    "BadJson",
+    "PageView",
+    "Refusal",
+    "elsewhere",
+    "fields_of",
+    "go_on",
+    "login_required",
+    "page",
+    "two_factor_required",
+]
+
+CSRF_HEADER = "x-csrf-token"
+
+
+class BadJson(ValueError):
+    """A JSON body we cannot read as the form's fields; ``detail`` says why, for developers."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a form was refused, for a client that reads JSON. The page keeps the message."""
+
+    code: str
+    field: str | None = None
+    retry_after: int | None = None
+    detail: str | None = None
+
+
+class _Members(list[tuple[str, Any]]):
+    """A JSON object's members in order, repeated names kept, as a form keeps them."""
+
+
+def fields_of(body: bytes, *, max_fields: int, max_field_bytes: int) -> FormData:
+    """A JSON object of text values read as the form it stands for.
+
+    The same rules as a posted form: at most ``max_fields`` members of at most
+    ``max_field_bytes`` each; a repeated name stays repeated, so it counts as missing.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadJson("the body is not UTF-8") from exc
+    try:
+        document = json.loads(text, object_pairs_hook=_Members)
+    except RecursionError as exc:
+        raise BadJson("the body nests too deeply") from exc
+    except ValueError as exc:
+        raise BadJson("the body is not JSON") from exc
+    if not isinstance(document, _Members):
+        raise BadJson("the body must be a JSON object")
+    if len(document) > max_fields:
+        raise BadJson(f"the body has more than {max_fields} members")
+    pairs: list[tuple[str, str | UploadFile]] = []
+    for name, value in document:
+        if not isinstance(value, str):
+            raise BadJson(f"the member {name!r} must be a string")
+        try:
+            size = len(value.encode("utf-8")) + len(name.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise BadJson("the body holds text that is not valid Unicode") from exc
+        if size > max_field_bytes:
+            raise BadJson(f"the member {name!r} is too long")
+        pairs.append((name, value))
+    return FormData(pairs)
+
+
+# Answers that are not a page
+
+
+def go_on(url: str) -> JSONResponse:
+    return JSONResponse({"next": url})
+
+
+def elsewhere(url: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": "wrong_step", "message": message, "next": url}, 409)
+
+
+def login_required(url: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": "login_required", "message": message, "next": url}, 401)
+
+
+def two_factor_required(action: str, url: str) -> JSONResponse:
+    return JSONResponse({"error": "two_factor_required", "action": action, "url": url}, 401)
+
+
+# Pages
+
+
+_STRING: dict[str, Any] = {"type": "string"}
+_NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
+_INTEGER: dict[str, Any] = {"type": "integer"}
+_BOOLEAN: dict[str, Any] = {"type": "boolean"}
+_OFFICE: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": _STRING, "name": _STRING},
+}
+_OFFICES: dict[str, Any] = {"type": "array", "items": _OFFICE}
+_USER: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "username", "display_name", "enrolled", "since", "last_verified"],
+    "properties": {
+        "id": _STRING,
+        "username": _STRING,
+        "display_name": _STRING,
+        "enrolled": _BOOLEAN,
+        "since": {**_NULLABLE_STRING, "format": "date-time"},
+        "last_verified": {**_NULLABLE_STRING, "format": "date-time"},
+    },
+}
+_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["at", "event", "outcome", "actor_id", "subject_id"],
+    "properties": {
+        "at": {"type": "string", "format": "date-time"},
+        "event": _STRING,
+        "outcome": _STRING,
+        "actor_id": _NULLABLE_STRING,
+        "subject_id": _NULLABLE_STRING,
+    },
+}
+_STEP = {"step": _INTEGER, "total": _INTEGER}
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """One page as JSON: its name, the JSON Schema of its state and how to build it."""
+
+    name: str
+    properties: Mapping[str, dict[str, Any]]
+    build: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+    def schema(self) -> dict[str, Any]:
+        properties = {
+            "page": {"const": self.name},
+            "csrf_token": {"type": "string"},
+            **self.properties,
+        }
+        return {
+            "type": "object",
+            "required": sorted(properties),
+            "properties": properties,
+        }
+
+
+def _office(office: Office) -> dict[str, str]:
+    return {"id": office.id, "name": office.name}
+
+
+def _offices(offices: Sequence[Office] | None) -> list[dict[str, str]]:
+    return [_office(office) for office in offices or ()]
+
+
+def _user(row: UserOverview) -> dict[str, Any]:
+    record = row.record
+    return {
+        "id": row.user.id,
+        "username": row.user.username,
+        "display_name": row.user.display_name,
+        "enrolled": row.enrolled,
+        "since": record.confirmed_at.isoformat()
+        if row.enrolled and record and record.confirmed_at
+        else None,
+        "last_verified": record.last_verified_at.isoformat()
+        if record and record.last_verified_at
+        else None,
+    }
+
+
+def _event(event: AuditRecord) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "event": event.event,
+        "outcome": event.outcome,
+        "actor_id": event.actor_id,
+        "subject_id": event.subject_id,
+    }
+
+
+def _picked(**names: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A builder that copies page values under JSON names: ``json_name="value_name"``."""
+
+    def build(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {json_name: values.get(value_name) for json_name, value_name in names.items()}
+
+    return build
+
+
+def _with(
+    first: Callable[[Mapping[str, Any]], dict[str, Any]],
+    **more: Callable[[Mapping[str, Any]], Any],
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    def build(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {**first(values), **{name: make(values) for name, make in more.items()}}
+
+    return build
+
+
+def _scan(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "step": values["step"],
+        "total": values["total"],
+        "secret": values["secret"],
+        "otpauth_uri": values["otpauth_uri"],
+        "qr_svg": str(values["qr_svg"]),
+        "previous_step": values["previous_step_url"],
+        "next_step": values["next_step_url"],
+    }
+
+
+def _office_page(values: Mapping[str, Any]) -> dict[str, Any]:
+    status = values["status"]
+    return {
+        "office": _office(status.office),
+        "active": status.active,
+        "linked_offices": _offices(status.linked),
+        "may_manage": values["is_admin"],
+        "enrolled": values["enrolled"],
+        "events": [_event(event) for event in values["events"]],
+        "notice": values["notice"],
+    }
+
+
+# Keyed by template: every page the kit renders has exactly one JSON view.
+PAGES: dict[str, PageView] = {
+    "enroll_install.html": PageView(
+        "install",
+        {**_STEP, "next_step": _STRING},
+        _picked(step="step", total="total", next_step="next_step_url"),
+    ),
+    "enroll_scan.html": PageView(
+        "scan",
+        {
+            **_STEP,
+            "secret": {"type": "string", "pattern": "^[A-Z2-7]+$"},
+            "otpauth_uri": {"type": "string", "pattern": "^otpauth://totp/"},
+            "qr_svg": _STRING,
+            "previous_step": _STRING,
+            "next_step": _STRING,
+        },
+        _scan,
+    ),
+    "enroll_code.html": PageView(
+        "code",
+        {**_STEP, "action": _STRING, "previous_step": _STRING},
+        _picked(
+            step="step", total="total", action="form_action", previous_step="previous_step_url"
+        ),
+    ),
+    "activate_password.html": PageView(
+        "password",
+        {**_STEP, "action": _STRING, "previous_step": _STRING},
+        _picked(
+            step="step", total="total", action="form_action", previous_step="previous_step_url"
+        ),
+    ),
+    "enroll_finish.html": PageView(
+        "finish",
+        {
+            **_STEP,
+            "action": _STRING,
+            "reset_code": _STRING,
+            "reset_code_grouped": _STRING,
+            "linked_offices": _OFFICES,
+        },
+        _with(
+            _picked(
+                step="step",
+                total="total",
+                action="form_action",
+                reset_code="reset_code",
+                reset_code_grouped="reset_code_grouped",
+            ),
+            linked_offices=lambda values: _offices(values.get("linked_offices")),
+        ),
+    ),
+    "verify.html": PageView(
+        "verify",
+        {"action": _STRING, "recover_url": _STRING},
+        _picked(action="form_action", recover_url="recover_url"),
+    ),
+    "recover.html": PageView(
+        "recover",
+        {"action": _STRING, "verify_url": _STRING},
+        _picked(action="form_action", verify_url="verify_url"),
+    ),
+    "help_sync.html": PageView("help_sync", {}, lambda values: {}),
+    "office.html": PageView(
+        "office",
+        {
+            "office": _OFFICE,
+            "active": _BOOLEAN,
+            "linked_offices": _OFFICES,
+            "may_manage": _BOOLEAN,
+            "enrolled": _BOOLEAN,
+            "events": {"type": "array", "items": _EVENT},
+            "notice": _NULLABLE_STRING,
+        },
+        _office_page,
+    ),
+    "office_reset_code.html": PageView(
+        "reset_code",
+        {
+            "action": _STRING,
+            "reset_code": _NULLABLE_STRING,
+            "reset_code_grouped": _NULLABLE_STRING,
+        },
+        _picked(
+            action="form_action",
+            reset_code="reset_code",
+            reset_code_grouped="reset_code_grouped",
+        ),
+    ),
+    "office_deactivate.html": PageView(
+        "deactivate",
+        {"action": _STRING, "linked_offices": _OFFICES},
+        _with(
+            _picked(action="form_action"),
+            linked_offices=lambda values: _offices(values.get("linked_offices")),
+        ),
+    ),
+    "users.html": PageView(
+        "users",
+        {"office": _OFFICE, "users": {"type": "array", "items": _USER}},
+        lambda values: {
+            "office": _office(values["office"]),
+            "users": [_user(row) for row in values["rows"]],
+        },
+    ),
+    "user.html": PageView(
+        "user",
+        {
+            "user": _USER,
+            "may_reset": _BOOLEAN,
+            "reset_url": _STRING,
+            "notice": _NULLABLE_STRING,
+        },
+        _with(
+            _picked(may_reset="may_reset", reset_url="reset_url", notice="notice"),
+            user=lambda values: _user(values["row"]),
+        ),
+    ),
+    "user_reset.html": PageView(
+        "user_reset",
+        {"user": _USER, "action": _STRING, "user_url": _STRING},
+        _with(
+            _picked(action="form_action", user_url="user_url"),
+            user=lambda values: _user(values["row"]),
+        ),
+    ),
+}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string", "description": "for the user, in their language"},
+        "field": {"type": "string", "description": "the field the user should correct"},
+        "retry_after": {"type": "integer", "minimum": 1},
+        "drift": {"type": "boolean", "description": "the phone's clock seems off"},
+        "detail": {"type": "string", "description": "why a body was unreadable, in English"},
+        "next": {"type": "string", "description": "where to go instead"},
+        "action": {"enum": ["enroll", "verify"], "description": "the step this session needs"},
+        "url": {"type": "string", "description": "the page of that step"},
+    },
+}
+NEXT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["next"],
+    "properties": {"next": {"type": "string"}},
+}
+
+
+def page(
+    template: str,
+    status_code: int,
+    headers: Mapping[str, str] | None,
+    values: Mapping[str, Any],
+) -> JSONResponse:
+    """The JSON of one rendered page: its state, or the refusal it shows."""
+    refusal = values.get("refusal")
+    if isinstance(refusal, Refusal):
+        body: dict[str, Any] = {"error": refusal.code, "message": values.get("error") or ""}
+        if refusal.field:
+            body["field"] = refusal.field
+        if refusal.retry_after is not None:
+            body["retry_after"] = refusal.retry_after
+        if values.get("drift"):
+            body["drift"] = True
+        if refusal.detail:
+            body["detail"] = refusal.detail
+        return JSONResponse(body, status_code, dict(headers or {}))
+    view = PAGES[template]
+    state = {"page": view.name, "csrf_token": values["csrf_token"], **view.build(values)}
+    return JSONResponse(state, status_code, dict(headers or {}))
