@@ -1,162 +1,118 @@
-"""``python -m bench``: a verified request through the guard vs the same app without it.
+"""``python -m bench``: every performance goal measured on this machine, as one table.
 
-Both apps are the example app behind the same SessionMiddleware, called in-process
-as ASGI apps with the same session cookie, in alternating rounds so that neither
-side gets a warmer machine. Prints medians and the ratio, and counts the store,
-Redis and backend calls the guarded side made during the measured requests.
+Parts (``--only``, comma-separated; all by default):
+
+- hot:   a verified request through the guard vs the same app without it, in-process,
+         and the database, Redis and backend calls it makes (counted)
+- http:  the same over HTTP: two uvicorn processes of the example app, wrk on loopback
+- code:  checking a code against Redis: round trips (counted) and p99 latency
+- qr:    the enrollment page with its QR code, in-process
+- scale: 100,000 users (bench/scale.py)
+- reach: a reset reaching a second process (bench/reach.py)
+
+The guarded side uses PostgreSQL and Redis at ``DATABASE_URL`` / ``REDIS_URL`` (the
+tests' defaults), each part in tables, keys or a database of its own that it removes
+afterwards; ``--embedded`` uses a SQLite file and the in-process limiter instead where
+a part allows it. ``--quick`` runs fewer and shorter rounds: a smoke test, not figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import json
-import statistics
-import tempfile
+import importlib
+import inspect
+import sys
 import time
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pyotp
-from itsdangerous import TimestampSigner
-from starlette.types import ASGIApp, Message
+from .services import Services
+from .table import Figure, render
 
-from example_app.app import build_app
-from example_app.secrets_file import DevSecrets
-from nextens_guard.guard import Guard
-
-USER = "rosa"
+PARTS = ("hot", "http", "code", "qr", "scale", "reach")
+# Parts written by others live in modules of their own, each with one entry point.
+EXTERNAL = {"scale": ("bench.scale", "measure_scale"), "reach": ("bench.reach", "measure_reach")}
 
 
-def session_cookie(secret: str, data: dict[str, Any]) -> bytes:
-    """The cookie Starlette's SessionMiddleware would set for ``data``."""
-    payload = base64.b64encode(json.dumps(data).encode("utf-8"))
-    return b"session=" + TimestampSigner(secret).sign(payload)
+def _parts(value: str) -> list[str]:
+    chosen = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = sorted(set(chosen) - set(PARTS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown part {', '.join(unknown)}; pick from {PARTS}")
+    return chosen
 
 
-async def call(app: ASGIApp, cookie: bytes) -> int:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"bench"), (b"cookie", cookie)],
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
+async def _external(part: str, *, quick: bool) -> list[Figure] | None:
+    """The part's figures, or None when its module is not there."""
+    module_name, function_name = EXTERNAL[part]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    function: Callable[..., Any] = getattr(module, function_name)
+    kwargs = {"quick": quick} if "quick" in inspect.signature(function).parameters else {}
+    result = function(**kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return list(result)
+
+
+async def run(parts: list[str], services: Services, *, quick: bool) -> list[Figure]:
+    from . import code_check, hot_path, http, qr
+
+    own: dict[str, Callable[[], Awaitable[list[Figure]]]] = {
+        "hot": lambda: hot_path.measure_hot_path(services, quick=quick),
+        "http": lambda: http.measure_http(services, quick=quick),
+        "code": lambda: code_check.measure_code_check(services, quick=quick),
+        "qr": lambda: qr.measure_qr(services, quick=quick),
     }
-    status = 0
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
-
-
-async def enroll(guard: Guard) -> int:
-    """Enroll the bench user through the services, as the pages would."""
-    await guard.startup()
-    now = datetime.now(UTC)
-    await guard.store.set_offices_active(["rotterdam"], active=True, actor_id=None, now=now)
-    user = await guard.backend.get_user(USER)
-    assert user is not None
-    owner = "bench"
-    pending = await guard.enrollment.begin(user, owner, "127.0.0.1")
-    code = pyotp.TOTP(pending.secret).now()
-    attempt = await guard.enrollment.check_code(user, owner, code, "127.0.0.1")
-    assert attempt.accepted, attempt
-    generation = await guard.enrollment.finish(user, owner, "127.0.0.1")
-    assert generation is not None
-    return generation
+    figures: list[Figure] = []
+    for part in PARTS:
+        if part not in parts:
+            continue
+        started = time.monotonic()
+        print(f"measuring {part} ...", file=sys.stderr, flush=True)
+        found = await own[part]() if part in own else await _external(part, quick=quick)
+        if found is None:
+            print(f"  {part}: {EXTERNAL[part][0]} is not there, skipped", file=sys.stderr)
+            continue
+        figures.extend(found)
+        print(f"  {part}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return figures
 
 
-class Counting:
-    """Counts awaited calls on a real object, passing every call through."""
-
-    def __init__(self, target: Any, skip: tuple[str, ...] = ()) -> None:
-        self._target = target
-        self._skip = skip
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._target, name)
-        if not callable(attribute) or name in self._skip or name.startswith("_"):
-            return attribute
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls += 1
-            return attribute(*args, **kwargs)
-
-        return counted
-
-
-async def measure(app: ASGIApp, cookie: bytes, requests: int) -> float:
-    start = time.perf_counter()
-    for _ in range(requests):
-        await call(app, cookie)
-    return (time.perf_counter() - start) / requests
-
-
-async def main(rounds: int, requests: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="nextens-guard-bench-"))
-    secrets = DevSecrets.generate()
-    database_url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    bare = build_app(database_url=database_url, secrets=secrets, guard=False)
-    guarded = build_app(database_url=database_url, secrets=secrets)
-    guard = guarded.guard
-    assert guard is not None
-    generation = await enroll(guard)
-
-    bare_cookie = session_cookie(secrets.session_secret, {"user_id": USER})
-    guarded_cookie = session_cookie(
-        secrets.session_secret,
-        {"user_id": USER, "nextens_guard.verified": [USER, generation, int(time.time())]},
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    assert await call(bare, bare_cookie) == 200
-    assert await call(guarded, guarded_cookie) == 200
-
-    # Count what a verified request touches once its state is cached.
-    store, ephemeral = Counting(guard.store), Counting(guard.ephemeral, skip=("listening",))
-    backend = Counting(guard.backend, skip=("authenticated_user_id",))
-    guard.store, guard.ephemeral, guard.backend = store, ephemeral, backend  # type: ignore[assignment]
-    guard.policy._store, guard.policy._backend = store, backend  # type: ignore[assignment]
-
-    bare_times: list[float] = []
-    guarded_times: list[float] = []
-    for _ in range(rounds):
-        bare_times.append(await measure(bare, bare_cookie, requests))
-        guarded_times.append(await measure(guarded, guarded_cookie, requests))
-    bare_median = statistics.median(bare_times)
-    guarded_median = statistics.median(guarded_times)
-    print(f"{'what':<52} {'bare':>10} {'guarded':>10} {'ratio':>7}")
-    print(
-        f"{'verified request, in-process ASGI (us, median)':<52} "
-        f"{bare_median * 1e6:>10.1f} {guarded_median * 1e6:>10.1f} "
-        f"{guarded_median / bare_median:>7.3f}x"
+    parser.add_argument(
+        "--only",
+        type=_parts,
+        default=list(PARTS),
+        help=f"comma-separated parts to run (default: all of {','.join(PARTS)})",
     )
-    print(f"rounds={rounds} requests/round={requests}")
-    print(
-        f"calls during {rounds * requests} verified requests: store={store.calls} "
-        f"redis/ephemeral={ephemeral.calls} backend (besides the session read)={backend.calls}"
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    parser.add_argument(
+        "--check", action="store_true", help="exit with status 1 when a goal is not met"
     )
-    await guard.shutdown()
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="SQLite and the in-process limiter instead of PostgreSQL and Redis",
+    )
+    arguments = parser.parse_args(argv)
+    services = Services.embedded() if arguments.embedded else Services.shared()
+    figures = asyncio.run(run(arguments.only, services, quick=arguments.quick))
+    print(render(figures))
+    if arguments.check and not all(figure.met for figure in figures):
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--requests", type=int, default=2000)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.rounds, arguments.requests))
+    sys.exit(main())

@@ -21,6 +21,7 @@ from .backend import AuthBackend
 from .ephemeral.base import Ephemeral
 from .errors import ServiceUnavailable
 from .guard import Guard
+from .services.policy import UserState
 from .settings import GuardSettings
 from .store.base import Store
 from .web.pages import HOST_ROOT_KEY, GuardPages
@@ -30,6 +31,10 @@ from .web.session import VERIFIED_KEY
 __all__ = ["TwoFactorMiddleware"]
 
 logger = logging.getLogger("nextens_guard")
+
+# Where the user the guard let through is left for the host's routes; the same string
+# as nextens_guard.fastapi's, written out so this module imports no web framework.
+USER_ID_SCOPE_KEY = "nextens_guard.user_id"
 
 # RFC 6455 7.4.1: 1008 is "policy violation"; sent before accept, the server answers 403.
 WS_POLICY_VIOLATION = 1008
@@ -68,57 +73,85 @@ class TwoFactorMiddleware:
         self.exempt_exact = frozenset(exempt)
         # "/" exempts the home page alone: as a prefix it would exempt every page.
         self.exempt_prefixes = tuple(p + "/" for p in exempt if p != "/")
+        self._pages_below = self.prefix + "/"
+        # One look tells whether a path may be a guard page or an exempt page; nearly
+        # every request is neither and goes straight to the decision.
+        self._special_exact = frozenset({self.prefix, *exempt})
+        self._special_prefixes = (self._pages_below, *self.exempt_prefixes)
+        # Our own methods are bound once, since the decision reads them on every request.
+        # The host backend's method is looked up per request: a host may hand over an
+        # object that chooses its implementation at call time.
+        self._host_backend = self.guard.host_backend
+        self._cached_state = self.guard.cache.get
+        self._marker_valid = self.markers.valid
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self.app(scope, self._lifespan_receive(receive), send)
+        kind = scope["type"]
+        if kind not in {"http", "websocket"}:
+            if kind == "lifespan":
+                await self.app(scope, self._lifespan_receive(receive), send)
+            else:
+                await self.app(scope, receive, send)
             return
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        if "session" not in scope:
+        session = scope.get("session")
+        if session is None:
             logger.error("SessionMiddleware must wrap TwoFactorMiddleware")
             await self._refuse(scope, receive, send, 503)
             return
+        path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+        if (
+            path in self._special_exact or path.startswith(self._special_prefixes)
+        ) and await self._served_without_decision(path, scope, receive, send):
+            return
 
-        path = get_route_path(scope)
-        if path == self.prefix or path.startswith(self.prefix + "/"):
-            await self._serve_pages(scope, receive, send)
-        elif self._is_exempt(path):
-            if VERIFIED_KEY in scope["session"]:
-                # Login and logout pages are exempt: a marker must not outlive the login
-                # it was made for, even when the host keeps the rest of the session.
-                await self._forget_stale_marker(scope)
-            await self.app(scope, receive, send)
-        else:
-            await self._decide(scope, receive, send)
-
-    async def _decide(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass, or send to enrollment or the code prompt: the per-request decision."""
-        session = scope["session"]
+        # The per-request decision: pass, or send to enrollment or the code prompt. It is
+        # written out here, not in a method of its own, because a verified request is
+        # the common case and every extra coroutine frame shows in its time.
         try:
-            user_id = await self.guard.host_backend.authenticated_user_id(scope)
-            if user_id is None:
-                if VERIFIED_KEY in session:
-                    del session[VERIFIED_KEY]
-                await self.app(scope, receive, send)
-                return
-            state = self.guard.cache.get(user_id)
-            if state is None:
-                await self.guard.startup()
-                state = await self.guard.state_of(user_id)
+            user_id = await self._host_backend.authenticated_user_id(scope)
+            state = None if user_id is None else self._cached_state(user_id)
+            if state is None and user_id is not None:
+                state = await self._state_of(user_id)
         except Exception as exc:
             # Backend, database or Redis: fail closed, and say nothing secret.
             logger.warning("two-step check unavailable: %s", type(exc).__name__)
             await self._refuse(scope, receive, send, 503)
             return
-
-        if not state.required or self.markers.valid(session, user_id, state.generation):
+        if user_id is None or state is None:
+            # Nobody is logged in: the host's pages decide, and no marker outlives a logout.
+            if VERIFIED_KEY in session:
+                del session[VERIFIED_KEY]
+            await self.app(scope, receive, send)
+            return
+        if not state.required or self._marker_valid(session, user_id, state.generation):
+            # The user the guard let through, for the host's routes (nextens_guard.fastapi).
+            scope[USER_ID_SCOPE_KEY] = user_id
             await self.app(scope, receive, send)
             return
         self.markers.forget_unless_for(session, user_id)
         action = "enroll" if state.generation is None else "verify"
         await self._send_to(action, scope, receive, send)
+
+    async def _served_without_decision(
+        self, path: str, scope: Scope, receive: Receive, send: Send
+    ) -> bool:
+        """Serve a guard page or an exempt page; False when ``path`` is neither."""
+        if path == self.prefix or path.startswith(self._pages_below):
+            await self._serve_pages(scope, receive, send)
+            return True
+        if not self._is_exempt(path):
+            return False
+        if VERIFIED_KEY in scope["session"]:
+            # Login and logout pages are exempt: a marker must not outlive the login it
+            # was made for, even when the host keeps the rest of the session.
+            await self._forget_stale_marker(scope)
+        await self.app(scope, receive, send)
+        return True
+
+    async def _state_of(self, user_id: str) -> UserState:
+        """The user's state when this process has none cached: from the database."""
+        await self.guard.startup()
+        return await self.guard.state_of(user_id)
 
     async def _serve_pages(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[HOST_ROOT_KEY] = scope.get("root_path", "")

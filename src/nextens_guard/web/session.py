@@ -22,6 +22,7 @@ CSRF_FIELD = "csrf_token"
 _CSRF_SALT = "nextens_guard.csrf"
 
 Session = MutableMapping[str, Any]
+_NUMBER = (int, float)
 
 
 class VerifiedMarker:
@@ -34,9 +35,11 @@ class VerifiedMarker:
 
     def __init__(self, *, clock: Callable[[], float], max_age: float) -> None:
         self._clock = clock
-        self._max_age = max_age
+        self._max_age = float(max_age)
 
     def valid(self, session: Session, user_id: str, generation: int | None) -> bool:
+        # Every verified request comes here: a tuple rather than ``int | float`` for
+        # isinstance, which would build the union anew on each call.
         marker = session.get(VERIFIED_KEY)
         if generation is None or not isinstance(marker, list) or len(marker) != 3:
             return False
@@ -44,8 +47,8 @@ class VerifiedMarker:
         return (
             uid == user_id
             and marked_generation == generation
-            and isinstance(verified_at, int | float)
-            and 0 <= self._clock() - verified_at < self._max_age
+            and isinstance(verified_at, _NUMBER)
+            and 0.0 <= self._clock() - verified_at < self._max_age
         )
 
     def mark(self, session: Session, user_id: str, generation: int) -> None:

@@ -1,0 +1,361 @@
+"""A verified request through the guard vs the same app without it, called in-process.
+
+Both sides are the example app behind the host's SessionMiddleware, called as ASGI apps
+with the very same session cookie (the guard's marker in it; the bare app ignores it),
+in short rounds that alternate which side goes first, so that neither side gets a
+warmer machine. The figure is the median over rounds of each round's time ratio.
+
+During the guarded rounds every SQL statement, every database connection taken from
+the pool, every Redis command and every call into the host backend besides the session
+read is counted at its driver, so "touches nothing" is a count, not an estimate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import functools
+import gc
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pyotp
+from itsdangerous import TimestampSigner
+from redis.asyncio.connection import AbstractConnection
+from sqlalchemy import event
+from starlette.types import ASGIApp, Message
+
+from example_app.app import ExampleApp, build_app
+from example_app.secrets_file import DevSecrets
+from nextens_guard.guard import Guard
+from nextens_guard.store.sql import SQLStore
+from nextens_guard.web.session import VERIFIED_KEY
+
+from .services import Services
+from .table import Figure
+
+__all__ = [
+    "USER",
+    "DriverCalls",
+    "call",
+    "enroll",
+    "measure_hot_path",
+    "session_cookie",
+]
+
+USER = "rosa"  # Kantoor Rotterdam: two-step verification is on there
+APP_PAGE = b'data-app-page="dashboard"'
+# What the host backend is asked on every request anyway: who is logged in (a session read).
+SESSION_READ = "authenticated_user_id"
+
+
+def session_cookie(secret: str, data: dict[str, Any]) -> bytes:
+    """The cookie header value Starlette's SessionMiddleware would set for ``data``."""
+    payload = base64.b64encode(json.dumps(data).encode("utf-8"))
+    return b"session=" + TimestampSigner(secret).sign(payload)
+
+
+async def call(app: ASGIApp, cookie: bytes, path: str = "/") -> tuple[int, bytes]:
+    """One GET through the whole stack, as a server would make it: status and body."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode("ascii"),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"bench"), (b"cookie", cookie)],
+        "client": ("127.0.0.1", 50000),
+        "server": ("bench", 80),
+    }
+    status = 0
+    body: list[bytes] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(body)
+
+
+async def enroll(guard: Guard, user_id: str = USER) -> int:
+    """Switch the user's office on and enroll them through the services, as the pages do."""
+    await guard.startup()
+    now = datetime.now(UTC)
+    user = await guard.backend.get_user(user_id)
+    assert user is not None
+    await guard.store.set_offices_active([user.office_id], active=True, actor_id=None, now=now)
+    owner = "bench"
+    pending = await guard.enrollment.begin(user, owner, "127.0.0.1")
+    code = pyotp.TOTP(pending.secret).now()
+    attempt = await guard.enrollment.check_code(user, owner, code, "127.0.0.1")
+    assert attempt.accepted, attempt
+    generation = await guard.enrollment.finish(user, owner, "127.0.0.1")
+    assert generation is not None
+    return generation
+
+
+@dataclass
+class DriverCalls:
+    """Counts what reaches the database, Redis and the host backend while ``active``.
+
+    Counting is switched on only around requests that run without giving the event loop
+    a turn, so the guard's background listener (which pings Redis when idle) never runs
+    while it is on: whatever is counted was caused by a request.
+    """
+
+    active: bool = False
+    sql_statements: int = 0
+    pool_checkouts: int = 0
+    redis_commands: int = 0
+    backend_calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return (
+            self.sql_statements
+            + self.pool_checkouts
+            + self.redis_commands
+            + sum(self.backend_calls.values())
+        )
+
+    def reset(self) -> None:
+        self.sql_statements = self.pool_checkouts = self.redis_commands = 0
+        self.backend_calls.clear()
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+
+    def watch_database(self, store: SQLStore) -> None:
+        engine = store.engine.sync_engine
+
+        def on_statement(*_: Any) -> None:
+            if self.active:
+                self.sql_statements += 1
+
+        def on_checkout(*_: Any) -> None:
+            if self.active:
+                self.pool_checkouts += 1
+
+        event.listen(engine, "before_cursor_execute", on_statement)
+        event.listen(engine.pool, "checkout", on_checkout)
+
+    @contextlib.contextmanager
+    def watch_redis(self) -> Iterator[None]:
+        """Count every command any Redis connection of this process sends."""
+        original = AbstractConnection.send_packed_command
+
+        @functools.wraps(original)
+        async def counted(connection: AbstractConnection, *args: Any, **kwargs: Any) -> None:
+            if self.active:
+                self.redis_commands += 1
+            await original(connection, *args, **kwargs)
+
+        AbstractConnection.send_packed_command = counted  # type: ignore[assignment,method-assign]
+        try:
+            yield
+        finally:
+            AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+
+    def watch_backend(self, backend: object, names: tuple[str, ...]) -> None:
+        """Count calls of the named async methods on this very backend object."""
+        for name in names:
+            method: Callable[..., Awaitable[Any]] = getattr(backend, name)
+
+            def counted(
+                *args: Any, _name: str = name, _method: Callable[..., Awaitable[Any]] = method
+            ) -> Awaitable[Any]:
+                if self.active:
+                    self.backend_calls[_name] = self.backend_calls.get(_name, 0) + 1
+                return _method(*args)
+
+            setattr(backend, name, counted)
+
+
+# Every method of the AuthBackend protocol, as the guard's services call them (through
+# guard.backend). The middleware reads the session through the host's own object, so
+# the one call a verified request must make is not among these.
+BACKEND_METHODS = (
+    SESSION_READ,
+    "get_user",
+    "check_password",
+    "get_office",
+    "linked_offices",
+    "has_user_management_rights",
+    "users_of_office",
+)
+
+
+@dataclass(frozen=True)
+class _Timing:
+    wall: float
+    cpu: float
+
+
+async def _round(app: ASGIApp, cookie: bytes, requests: int) -> _Timing:
+    """Seconds per request: wall clock, and this thread's CPU time (which leaves out the
+    time other processes of a busy machine took)."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    for _ in range(requests):
+        await call(app, cookie)
+    return _Timing((time.perf_counter() - wall) / requests, (time.thread_time() - cpu) / requests)
+
+
+async def _settle(guarded: ExampleApp, cookie: bytes, calls: DriverCalls) -> None:
+    """Wait until a verified request reaches nothing: the steady state.
+
+    The guard's own announcements (the enrollment) come back to it over Redis a moment
+    later and empty its cache once more; the steady state starts after the last of them.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        calls.reset()
+        with calls.counting():
+            status, body = await call(guarded, cookie)
+        assert status == 200, f"the guarded app answered {status}"
+        assert APP_PAGE in body, "the guarded app did not show the dashboard"
+        if calls.total == 0:
+            return
+        assert time.monotonic() < deadline, "a verified request never stopped reaching out"
+        await asyncio.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class HotPathResult:
+    bare_seconds: float
+    guarded_seconds: float
+    ratio: float
+    cpu_ratio: float
+    calls: DriverCalls
+    requests_counted: int
+
+
+async def compare(
+    services: Services, *, rounds: int, requests: int, key_prefix: str
+) -> HotPathResult:
+    secrets = DevSecrets.generate()
+    table_prefix = key_prefix.replace(":", "_") + "_"
+    options = {"table_prefix": table_prefix, "key_prefix": key_prefix}
+    bare = build_app(database_url=services.database_url, secrets=secrets, guard=False)
+    guarded = build_app(
+        database_url=services.database_url,
+        redis_url=services.redis_url,
+        secrets=secrets,
+        guard_options=options,
+    )
+    guard = guarded.guard
+    assert guard is not None
+    calls = DriverCalls()
+    with calls.watch_redis():
+        try:
+            generation = await enroll(guard)
+            assert isinstance(guard.store, SQLStore)
+            calls.watch_database(guard.store)
+            calls.watch_backend(guard.backend, BACKEND_METHODS)
+            # The very same session on both sides: who logged in, and the guard's marker.
+            cookie = session_cookie(
+                secrets.session_secret,
+                {"user_id": USER, VERIFIED_KEY: [USER, generation, int(time.time())]},
+            )
+            status, body = await call(bare, cookie)
+            assert status == 200, f"the bare app answered {status}"
+            assert APP_PAGE in body, "the bare app did not show the dashboard"
+            await _settle(guarded, cookie, calls)
+            for app in (bare, guarded):  # warm both alike
+                await _round(app, cookie, requests)
+            calls.reset()
+            ratios: list[float] = []
+            cpu_ratios: list[float] = []
+            bare_times: list[_Timing] = []
+            guarded_times: list[_Timing] = []
+            for index in range(rounds):
+                gc.collect()
+                for side in ("bare", "guarded") if index % 2 == 0 else ("guarded", "bare"):
+                    if side == "bare":
+                        bare_times.append(await _round(bare, cookie, requests))
+                    else:
+                        with calls.counting():
+                            guarded_times.append(await _round(guarded, cookie, requests))
+                    # A turn for background tasks (the invalidation listener), between rounds.
+                    await asyncio.sleep(0)
+                ratios.append(guarded_times[-1].wall / bare_times[-1].wall)
+                cpu_ratios.append(guarded_times[-1].cpu / bare_times[-1].cpu)
+            status, body = await call(guarded, cookie)
+            assert status == 200, "the session stopped being verified"
+            assert APP_PAGE in body, "the session stopped being verified"
+        finally:
+            await guard.shutdown()
+            await _drop(services, table_prefix, key_prefix)
+    return HotPathResult(
+        bare_seconds=statistics.median(timing.wall for timing in bare_times),
+        guarded_seconds=statistics.median(timing.wall for timing in guarded_times),
+        ratio=statistics.median(ratios),
+        cpu_ratio=statistics.median(cpu_ratios),
+        calls=calls,
+        requests_counted=rounds * requests,
+    )
+
+
+async def _drop(services: Services, table_prefix: str, key_prefix: str) -> None:
+    store = SQLStore.from_url(services.database_url, table_prefix=table_prefix)
+    try:
+        await store.drop()
+    finally:
+        await store.close()
+    await services.forget_keys(key_prefix)
+
+
+async def measure_hot_path(services: Services, *, quick: bool) -> list[Figure]:
+    rounds, requests = (7, 500) if quick else (21, 2000)
+    result = await compare(
+        services, rounds=rounds, requests=requests, key_prefix=services.key_prefix("hot")
+    )
+    calls = result.calls
+    backend = sum(calls.backend_calls.values())
+    return [
+        Figure(
+            what="verified request through the guard vs bare app, in-process ASGI",
+            value=result.ratio,
+            goal=1.03,
+            unit="x",
+            detail=(
+                f"median of {rounds} alternating rounds x {requests} GET /, same session: "
+                f"bare {result.bare_seconds * 1e6:.1f} us, "
+                f"guarded {result.guarded_seconds * 1e6:.1f} us; CPU-time ratio "
+                f"{result.cpu_ratio:.3f}x ({services.describe()})"
+            ),
+        ),
+        Figure(
+            what="database, Redis and backend calls on a verified request",
+            value=calls.total / result.requests_counted,
+            goal=0,
+            unit="calls",
+            detail=(
+                f"counted at the drivers over {result.requests_counted} verified requests: "
+                f"{calls.sql_statements} SQL statements, {calls.pool_checkouts} pool checkouts, "
+                f"{calls.redis_commands} Redis commands, {backend} backend calls "
+                f"besides the session read"
+            ),
+        ),
+    ]
