@@ -4,7 +4,9 @@
 
 It reads what ``python -m example_app`` started in the same folder uses: the SQLite file
 in the current folder (or ``--database-url``), the development keys next to it (created
-when missing, as the app would), and Redis at ``--redis-url`` or ``$REDIS_URL``.
+when missing, as the app would), and Redis at ``--redis-url`` or ``$REDIS_URL``. Like the
+app, it sets up the demo offices' policy in a database that has none yet, so the command
+line and the app tell the same story whichever runs first.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from __future__ import annotations
 import os
 
 from nextens_guard import GuardSettings
+from nextens_guard.guard import Guard
 
 from .__main__ import DEFAULT_DATABASE, key_file_for
+from .app import seed_demo_policy
 from .backend import DemoBackend
 from .secrets_file import DevSecrets
 
 __all__ = ["guard"]
 
 
-def guard(
-    database_url: str | None = None, redis_url: str | None = None
-) -> tuple[GuardSettings, DemoBackend]:
+async def guard(database_url: str | None = None, redis_url: str | None = None) -> Guard:
     database_url = database_url or f"sqlite:///{DEFAULT_DATABASE}"
     secrets, _created = DevSecrets.load_or_create(key_file_for(database_url))
     settings = GuardSettings(
@@ -32,4 +34,7 @@ def guard(
         redis_url=redis_url or os.environ.get("REDIS_URL"),
         exempt_paths=["/login", "/logout", "/static"],
     )
-    return settings, DemoBackend()
+    made = Guard(backend=DemoBackend(), settings=settings)
+    await made.startup()
+    await seed_demo_policy(made, fresh=False)
+    return made

@@ -1,7 +1,9 @@
-"""Screenshots of every page the flows visit, kept in docs/screenshots for the README.
+"""Screenshots of every page the flows visit.
 
-Each run writes them again, so they always show the pages as they are now. The
-codes, keys and QR codes on them are made up by a fresh demo app on every run.
+Each run writes them to build/screenshots, so they always show the pages as they are
+now without changing the checkout; `make screenshots` writes them to docs/screenshots
+(SCREENSHOTS_DIR), where the README shows them. The codes, keys and QR codes on them
+are made up by a fresh demo app on every run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from playwright.sync_api import Page, ViewportSize
 
 from tests.browser.server import ROOT
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or ROOT / "build" / "screenshots")
 VIEWPORT: ViewportSize = {"width": 1000, "height": 800}
 
 

@@ -1,0 +1,134 @@
+"""The example host as a FastAPI app: ``python -m example_app.fastapi_app``.
+
+The same demo offices, users and login as ``python -m example_app``, with a JSON route
+that gets the user the guard let through from ``nextens_guard.fastapi``. Open
+http://127.0.0.1:8000, log in as rosa (password ``nextens-demo``), set up the app on
+your phone, then visit /api/me and /docs.
+"""
+
+import argparse
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import Annotated, Any
+
+import uvicorn
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from nextens_guard import GuardSettings, GuardUser, ServiceUnavailable, TwoFactorMiddleware
+from nextens_guard.fastapi import verified_user
+
+from .__main__ import DEFAULT_DATABASE, key_file_for
+from .app import HERE, ExampleApp, dashboard, login, logout, seed_demo_policy
+from .backend import DemoBackend
+from .secrets_file import DevSecrets
+
+logger = logging.getLogger("example_app")
+
+
+class Me(BaseModel):
+    """Who is asking, as the host app knows them."""
+
+    username: str
+    display_name: str
+    office_id: str
+
+
+def build_app(
+    *,
+    database_url: str,
+    redis_url: str | None = None,
+    secrets: DevSecrets,
+    fresh: bool = False,
+    guard_options: Mapping[str, Any] | None = None,
+) -> ExampleApp:
+    backend = DemoBackend()
+    two_factor: TwoFactorMiddleware | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        if two_factor is not None:
+            try:
+                await two_factor.guard.startup()
+                await seed_demo_policy(two_factor.guard, fresh=fresh)
+            except ServiceUnavailable as exc:
+                # The app still serves; the guard answers 503 until the part is back.
+                logger.warning("demo data not checked: %s", exc)
+        yield
+
+    api = FastAPI(title="Nextens example (FastAPI)", lifespan=lifespan)
+    api.state.backend = backend
+    api.state.guarded = True
+    # The host's own login, logout and dashboard: the very pages of the Starlette example.
+    api.add_route("/", dashboard)
+    api.add_route("/login", login, methods=["GET", "POST"])
+    api.add_route("/logout", logout, methods=["POST"])
+    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    current_user = verified_user(backend)
+
+    @api.get("/api/me")
+    async def me(user: Annotated[GuardUser, Depends(current_user)]) -> Me:
+        return Me(username=user.username, display_name=user.label, office_id=user.office_id)
+
+    # The guard wraps the FastAPI app like any ASGI app, inside the session middleware.
+    two_factor = TwoFactorMiddleware(
+        api,
+        backend=backend,
+        settings=GuardSettings(
+            secret_key=secrets.guard_secret,
+            encryption_keys={secrets.key_id: secrets.encryption_key},
+            database_url=database_url,
+            redis_url=redis_url,
+            exempt_paths=["/login", "/logout", "/static"],
+            **(guard_options or {}),
+        ),
+    )
+    outer = SessionMiddleware(two_factor, secret_key=secrets.session_secret, same_site="lax")
+    return ExampleApp(outer, two_factor.guard)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m example_app.fastapi_app", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--database-url",
+        default=f"sqlite:///{DEFAULT_DATABASE}",
+        help="SQLite or PostgreSQL URL (default: a SQLite file in the current folder)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL"),
+        help="Redis URL (default: $REDIS_URL; without it, the in-process limiter)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="recreate the demo data")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    key_file = key_file_for(args.database_url)
+    secrets, created = DevSecrets.load_or_create(key_file)
+    logger.info(
+        "development keys %s %s: for this demo only, never for production",
+        "generated in" if created else "read from",
+        key_file,
+    )
+    if args.redis_url:
+        logger.info("rate limits and used codes shared through Redis")
+    else:
+        logger.info("no Redis URL: using the in-process limiter (fine for one process only)")
+    app = build_app(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        secrets=secrets,
+        fresh=args.fresh,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()
