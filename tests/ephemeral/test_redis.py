@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -291,6 +292,25 @@ async def test_close_stops_the_listener_at_once(redis_backend: RedisBackend) -> 
     async with asyncio.timeout(1):
         await state.close()
     await state.close()
+
+    assert not state.listening
+
+
+async def test_an_app_that_kept_its_event_loop_busy_for_seconds_still_shuts_down(
+    redis_backend: RedisBackend,
+) -> None:
+    # A busy app leaves the listener's reads timing out late, past its idle ping; a
+    # cancellation that lands as such a read expires used to be swallowed by the
+    # driver, and shutting down then waited forever.
+    state = redis_backend.open_redis()
+    await state.start(RecordingSink())
+    busy_until = time.monotonic() + 6.5
+    while time.monotonic() < busy_until:
+        time.sleep(0.1)  # noqa: ASYNC251 - the point is an event loop that is kept busy
+        await asyncio.sleep(0)
+
+    async with asyncio.timeout(3):
+        await state.close()
 
     assert not state.listening
 

@@ -93,6 +93,8 @@ _RECONNECT_MAX_SECONDS = 2.0
 # How long the listener waits for a message in one read; it bounds how soon a dead
 # subscription is noticed, together with the two values below.
 _POLL_SECONDS = 1.0
+# How often close() repeats its cancellation of the listener (see close()).
+_CLOSE_RETRY_SECONDS = 0.1
 # A subscription that has been silent this long is asked for a PING, because a peer
 # that vanished without closing the connection never raises an error by itself.
 _IDLE_PING_SECONDS = 5.0
@@ -181,6 +183,7 @@ class RedisEphemeral(Ephemeral):
         self._discovery = asyncio.Lock()
         self._sinks: list[InvalidationSink] = []
         self._listener: asyncio.Task[None] | None = None
+        self._closing = False
         self._listening = False
         self._first_attempt = asyncio.Event()
 
@@ -245,6 +248,7 @@ class RedisEphemeral(Ephemeral):
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)
         if self._listener is None:
+            self._closing = False
             self._listener = asyncio.create_task(
                 self._listen(), name=f"nextens_guard invalidation listener {self._channel}"
             )
@@ -264,10 +268,15 @@ class RedisEphemeral(Ephemeral):
     async def close(self) -> None:
         task, self._listener = self._listener, None
         if task is not None:
-            task.cancel()
+            self._closing = True
+            # The driver's read timeout can swallow a cancellation that lands as it
+            # expires, which left close() waiting forever; so cancel again until the
+            # task ends, and the flag ends the listener at its next poll regardless.
             # wait() rather than awaiting the task: a cancellation of close() itself
             # must still reach our caller.
-            await asyncio.wait({task})
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=_CLOSE_RETRY_SECONDS)
             if not task.cancelled() and task.exception() is not None:
                 logger.error("the invalidation listener had failed", exc_info=task.exception())
         self._listening = False
@@ -389,7 +398,7 @@ class RedisEphemeral(Ephemeral):
 
     async def _listen(self) -> None:
         delay = _RECONNECT_MIN_SECONDS
-        while True:
+        while not self._closing:
             try:
                 async with await self._subscription() as pubsub:
                     await pubsub.subscribe(self._channel)
@@ -429,7 +438,7 @@ class RedisEphemeral(Ephemeral):
         loop = asyncio.get_running_loop()
         last_heard = loop.time()
         pinged = False
-        while True:
+        while not self._closing:
             message = await pubsub.get_message(timeout=_POLL_SECONDS)
             now = loop.time()
             if message is None:
