@@ -24,8 +24,9 @@ def key_file_for(database_url: str) -> Path:
     return Path(KEY_FILE_NAME).resolve()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m example_app", description=__doc__)
+def serving_options(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The options both example apps take on the command line."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
@@ -39,13 +40,13 @@ def main(argv: list[str] | None = None) -> None:
         help="Redis URL (default: $REDIS_URL; without it, the in-process limiter)",
     )
     parser.add_argument("--fresh", action="store_true", help="recreate the demo data")
-    parser.add_argument(
-        "--no-guard", action="store_true", help="the same app without two-step verification"
-    )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def prepare(args: argparse.Namespace, *, guarded: bool) -> DevSecrets:
+    """Logging, and the development keys next to the database, saying what it uses."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("example_app")
-
     key_file = key_file_for(args.database_url)
     secrets, created = DevSecrets.load_or_create(key_file)
     log.info(
@@ -53,11 +54,21 @@ def main(argv: list[str] | None = None) -> None:
         "generated in" if created else "read from",
         key_file,
     )
-    if not args.no_guard:
+    if guarded:
         if args.redis_url:
             log.info("rate limits and used codes shared through Redis")
         else:
             log.info("no Redis URL: using the in-process limiter (fine for one process only)")
+    return secrets
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = serving_options("python -m example_app", __doc__)
+    parser.add_argument(
+        "--no-guard", action="store_true", help="the same app without two-step verification"
+    )
+    args = parser.parse_args(argv)
+    secrets = prepare(args, guarded=not args.no_guard)
     app = build_app(
         database_url=args.database_url,
         redis_url=args.redis_url,

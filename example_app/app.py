@@ -119,6 +119,26 @@ class ExampleApp:
         await self.app(scope, receive, send)
 
 
+def guard_settings(
+    secrets: DevSecrets,
+    database_url: str,
+    redis_url: str | None,
+    options: Mapping[str, Any] | None = None,
+) -> GuardSettings:
+    """The example's guard settings; ``options`` win, so a test can pass more keys while
+    one rotates, or its own prefixes."""
+    return GuardSettings(
+        **{
+            "secret_key": secrets.guard_secret,
+            "encryption_keys": {secrets.key_id: secrets.encryption_key},
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "exempt_paths": ["/login", "/logout", "/static"],
+            **(options or {}),
+        }
+    )
+
+
 def build_app(
     *,
     database_url: str,
@@ -161,17 +181,7 @@ def build_app(
         two_factor = TwoFactorMiddleware(
             app,
             backend=backend,
-            # guard_options win, so a deployment can pass more keys while one rotates.
-            settings=GuardSettings(
-                **{
-                    "secret_key": secrets.guard_secret,
-                    "encryption_keys": {secrets.key_id: secrets.encryption_key},
-                    "database_url": database_url,
-                    "redis_url": redis_url,
-                    "exempt_paths": ["/login", "/logout", "/static"],
-                    **(guard_options or {}),
-                }
-            ),
+            settings=guard_settings(secrets, database_url, redis_url, guard_options),
         )
         holder["guard"] = two_factor.guard
         inner = two_factor

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import os
 
-from nextens_guard import GuardSettings
 from nextens_guard.guard import Guard
 
 from .__main__ import DEFAULT_DATABASE, key_file_for
-from .app import seed_demo_policy
+from .app import guard_settings, seed_demo_policy
 from .backend import DemoBackend
 from .secrets_file import DevSecrets
 
@@ -27,13 +26,7 @@ __all__ = ["guard"]
 async def guard(database_url: str | None = None, redis_url: str | None = None) -> Guard:
     database_url = database_url or f"sqlite:///{DEFAULT_DATABASE}"
     secrets, _created = DevSecrets.load_or_create(key_file_for(database_url))
-    settings = GuardSettings(
-        secret_key=secrets.guard_secret,
-        encryption_keys={secrets.key_id: secrets.encryption_key},
-        database_url=database_url,
-        redis_url=redis_url or os.environ.get("REDIS_URL"),
-        exempt_paths=["/login", "/logout", "/static"],
-    )
+    settings = guard_settings(secrets, database_url, redis_url or os.environ.get("REDIS_URL"))
     made = Guard(backend=DemoBackend(), settings=settings)
     await made.startup()
     await seed_demo_policy(made, fresh=False)

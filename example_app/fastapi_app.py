@@ -6,10 +6,8 @@ http://127.0.0.1:8000, log in as rosa (password ``nextens-demo``), set up the ap
 your phone, then visit /api/me and /docs.
 """
 
-import argparse
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Annotated, Any
 
@@ -19,11 +17,11 @@ from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
-from nextens_guard import GuardSettings, GuardUser, ServiceUnavailable, TwoFactorMiddleware
+from nextens_guard import GuardUser, ServiceUnavailable, TwoFactorMiddleware
 from nextens_guard.fastapi import verified_user
 
-from .__main__ import DEFAULT_DATABASE, key_file_for
-from .app import HERE, ExampleApp, dashboard, login, logout, seed_demo_policy
+from .__main__ import prepare, serving_options
+from .app import HERE, ExampleApp, dashboard, guard_settings, login, logout, seed_demo_policy
 from .backend import DemoBackend
 from .secrets_file import DevSecrets
 
@@ -79,48 +77,15 @@ def build_app(
     two_factor = TwoFactorMiddleware(
         api,
         backend=backend,
-        settings=GuardSettings(
-            secret_key=secrets.guard_secret,
-            encryption_keys={secrets.key_id: secrets.encryption_key},
-            database_url=database_url,
-            redis_url=redis_url,
-            exempt_paths=["/login", "/logout", "/static"],
-            **(guard_options or {}),
-        ),
+        settings=guard_settings(secrets, database_url, redis_url, guard_options),
     )
     outer = SessionMiddleware(two_factor, secret_key=secrets.session_secret, same_site="lax")
     return ExampleApp(outer, two_factor.guard)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m example_app.fastapi_app", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument(
-        "--database-url",
-        default=f"sqlite:///{DEFAULT_DATABASE}",
-        help="SQLite or PostgreSQL URL (default: a SQLite file in the current folder)",
-    )
-    parser.add_argument(
-        "--redis-url",
-        default=os.environ.get("REDIS_URL"),
-        help="Redis URL (default: $REDIS_URL; without it, the in-process limiter)",
-    )
-    parser.add_argument("--fresh", action="store_true", help="recreate the demo data")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
-    key_file = key_file_for(args.database_url)
-    secrets, created = DevSecrets.load_or_create(key_file)
-    logger.info(
-        "development keys %s %s: for this demo only, never for production",
-        "generated in" if created else "read from",
-        key_file,
-    )
-    if args.redis_url:
-        logger.info("rate limits and used codes shared through Redis")
-    else:
-        logger.info("no Redis URL: using the in-process limiter (fine for one process only)")
+    args = serving_options("python -m example_app.fastapi_app", __doc__).parse_args(argv)
+    secrets = prepare(args, guarded=True)
     app = build_app(
         database_url=args.database_url,
         redis_url=args.redis_url,

@@ -35,7 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -108,6 +108,20 @@ def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
     unique = sorted(set(ids))
     for start in range(0, len(unique), IN_CHUNK_SIZE):
         yield unique[start : start + IN_CHUNK_SIZE]
+
+
+def _audit_record(row: Row[Any]) -> AuditRecord:
+    return AuditRecord(
+        at=row.at,
+        event=row.event,
+        outcome=row.outcome,
+        actor_id=row.actor_id,
+        subject_id=row.subject_id,
+        office_id=row.office_id,
+        address=row.address,
+        detail=row.detail,
+        id=row.id,
+    )
 
 
 def _async_url(url: str) -> URL:
@@ -703,20 +717,7 @@ class SQLStore(Store):
         stmt = stmt.order_by(t.c.id).limit(limit)
         async with self._transaction("events_after") as conn:
             rows = (await conn.execute(stmt)).all()
-        return [
-            AuditRecord(
-                at=row.at,
-                event=row.event,
-                outcome=row.outcome,
-                actor_id=row.actor_id,
-                subject_id=row.subject_id,
-                office_id=row.office_id,
-                address=row.address,
-                detail=row.detail,
-                id=row.id,
-            )
-            for row in rows
-        ]
+        return [_audit_record(row) for row in rows]
 
     async def recent_events(
         self, *, office_ids: Collection[str], limit: int = 50
@@ -733,17 +734,4 @@ class SQLStore(Store):
         )
         async with self._transaction("recent_events") as conn:
             rows = (await conn.execute(stmt)).all()
-        return [
-            AuditRecord(
-                at=row.at,
-                event=row.event,
-                outcome=row.outcome,
-                actor_id=row.actor_id,
-                subject_id=row.subject_id,
-                office_id=row.office_id,
-                address=row.address,
-                detail=row.detail,
-                id=row.id,
-            )
-            for row in rows
-        ]
+        return [_audit_record(row) for row in rows]
