@@ -34,8 +34,8 @@ from starlette.types import ASGIApp, Message
 from example_app.app import ExampleApp, build_app
 from example_app.secrets_file import DevSecrets
 from nextens_guard.guard import Guard
+from nextens_guard.marker import VERIFIED_KEY
 from nextens_guard.store.sql import SQLStore
-from nextens_guard.web.session import VERIFIED_KEY
 
 from .services import Services
 from .table import Figure

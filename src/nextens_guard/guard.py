@@ -14,10 +14,11 @@ from .services.audit import Audit
 from .services.enrollment import EnrollmentService
 from .services.office import OfficeService
 from .services.passwords import PasswordCheck
-from .services.policy import PolicyService, StateCache, UserState
+from .services.policy import PolicyService
 from .services.recovery import RecoveryService
 from .services.verification import CodeChecker, VerificationService
 from .settings import GuardSettings
+from .state import StateCache, UserState
 from .store.base import Store
 from .store.sql import SQLStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nextens_guard.web.session import CsrfTokens
+from nextens_guard.csrf import CsrfTokens
 from tests.api.spa import JSON, Spa
 from tests.support import Parts
 

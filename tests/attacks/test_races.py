@@ -12,9 +12,9 @@ import pyotp
 import pytest
 
 from example_app.app import ExampleApp
+from nextens_guard.attempts import Verdict
 from nextens_guard.backend import GuardUser
 from nextens_guard.guard import Guard
-from nextens_guard.services.attempts import Verdict
 from tests.support import Parts
 
 pytestmark = pytest.mark.anyio

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx2 as httpx
 
-from nextens_guard.web.session import CsrfTokens
+from nextens_guard.csrf import CsrfTokens
 from tests.fuzz.inputs import BODY_LIMIT, Body, FormEncoding, Pair, Right, Token, Tokens, form
 from tests.support import Browser, Parts, browser
 

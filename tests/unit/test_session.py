@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from nextens_guard.web import session as guard_session
-from nextens_guard.web.session import CsrfTokens, VerifiedMarker
+from nextens_guard import csrf as guard_csrf
+from nextens_guard import marker as guard_marker
+from nextens_guard.csrf import CsrfTokens
+from nextens_guard.marker import VerifiedMarker
 
 SECRET_KEY = "a-signing-secret-of-at-least-32-characters"
 OTHER_SECRET_KEY = "another-signing-secret-of-32-characters-or-more"
@@ -100,7 +102,7 @@ def test_a_missing_empty_or_garbage_form_token_is_refused(
 
 def test_a_very_long_form_token_is_refused_even_when_well_signed(csrf: CsrfTokens) -> None:
     # A random nonce, so the signed token cannot compress below the limit.
-    session: Session = {guard_session.CSRF_KEY: secrets.token_urlsafe(450)}
+    session: Session = {guard_csrf.CSRF_KEY: secrets.token_urlsafe(450)}
     token = csrf.issue(session)
     assert len(token) > 512
 
@@ -118,7 +120,7 @@ def test_a_form_token_signed_with_another_secret_key_is_refused(csrf: CsrfTokens
 def test_a_value_signed_for_another_purpose_is_not_a_form_token(csrf: CsrfTokens) -> None:
     session: Session = {}
     csrf.issue(session)
-    nonce = session[guard_session.CSRF_KEY]
+    nonce = session[guard_csrf.CSRF_KEY]
     other_purpose = URLSafeTimedSerializer(SECRET_KEY, salt="something-else").dumps(nonce)
     no_salt = URLSafeTimedSerializer(SECRET_KEY).dumps(nonce)
 
@@ -130,7 +132,7 @@ def test_a_bare_nonce_is_not_a_form_token(csrf: CsrfTokens) -> None:
     session: Session = {}
     csrf.issue(session)
 
-    assert not csrf.check(session, session[guard_session.CSRF_KEY])
+    assert not csrf.check(session, session[guard_csrf.CSRF_KEY])
 
 
 def test_a_form_token_expires_after_max_age(clock: list[int]) -> None:
@@ -163,12 +165,12 @@ def test_a_form_token_from_the_future_is_refused(clock: list[int]) -> None:
 
 
 def test_the_form_field_is_named_csrf_token() -> None:
-    assert guard_session.CSRF_FIELD == "csrf_token"
+    assert guard_csrf.CSRF_FIELD == "csrf_token"
 
 
 def test_the_session_keys_are_namespaced() -> None:
-    assert guard_session.CSRF_KEY.startswith("nextens_guard.")
-    assert guard_session.VERIFIED_KEY.startswith("nextens_guard.")
+    assert guard_csrf.CSRF_KEY.startswith("nextens_guard.")
+    assert guard_marker.VERIFIED_KEY.startswith("nextens_guard.")
 
 
 # The verified marker
@@ -225,7 +227,7 @@ def test_the_marker_holds_only_the_user_id_generation_and_time() -> None:
     session: Session = {}
     markers().mark(session, "anna", 3)
 
-    assert session == {guard_session.VERIFIED_KEY: ["anna", 3, int(NOW)]}
+    assert session == {guard_marker.VERIFIED_KEY: ["anna", 3, int(NOW)]}
 
 
 def test_the_marker_lasts_a_working_day() -> None:
@@ -251,7 +253,7 @@ def test_the_marker_lasts_a_working_day() -> None:
     ],
 )
 def test_a_malformed_marker_never_counts(marker: object) -> None:
-    session: Session = {guard_session.VERIFIED_KEY: marker}
+    session: Session = {guard_marker.VERIFIED_KEY: marker}
 
     assert not markers().valid(session, "anna", 1)
 

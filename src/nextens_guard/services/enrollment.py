@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .. import otp
+from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..crypto import Envelope
 from ..reset_codes import new_reset_code
 from ..settings import GuardSettings
+from ..state import user_topic
 from ..store.base import EnrollmentRecord, Store
-from .attempts import Attempt, Verdict
 from .audit import Audit, EventKind
-from .policy import user_topic
 from .verification import SECRET_PURPOSE, CodeChecker
 
 __all__ = ["RESET_CODE_PURPOSE", "EnrollmentService", "PendingEnrollment"]

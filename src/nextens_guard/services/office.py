@@ -14,10 +14,11 @@ from ..backend import AuthBackend, GuardUser, Office
 from ..crypto import Envelope
 from ..ephemeral.base import ALL_TOPIC, Ephemeral, Purpose
 from ..settings import GuardSettings
+from ..state import user_topic
 from ..store.base import AuditRecord, EnrollmentRecord, Store
 from .audit import Audit, AuditEvent, EventKind
 from .enrollment import RESET_CODE_PURPOSE
-from .policy import PolicyService, user_topic
+from .policy import PolicyService
 
 __all__ = ["OfficeService", "OfficeStatus", "UserOverview"]
 

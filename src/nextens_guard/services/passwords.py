@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ..attempts import Attempt, Verdict
 from ..backend import AuthBackend, GuardUser
 from ..ephemeral.base import Ephemeral, Outcome, Purpose
 from ..settings import GuardSettings
-from .attempts import Attempt, Verdict
 from .audit import Audit, EventKind
 
 __all__ = ["PasswordCheck"]

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..crypto import Envelope
 from ..ephemeral.base import Ephemeral, Outcome, Purpose
 from ..reset_codes import normalise_reset_code, reset_codes_match
 from ..settings import GuardSettings
+from ..state import user_topic
 from ..store.base import Store
-from .attempts import Attempt, Verdict
 from .audit import Audit, EventKind
 from .enrollment import RESET_CODE_PURPOSE
-from .policy import user_topic
 
 __all__ = ["RecoveryService"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from .. import otp
+from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..crypto import Envelope
 from ..ephemeral.base import Ephemeral, Outcome, Purpose
 from ..settings import GuardSettings
 from ..store.base import Store
-from .attempts import Attempt, Verdict
 from .audit import Audit, EventKind
 
 __all__ = ["SECRET_PURPOSE", "CodeChecker", "VerificationService"]

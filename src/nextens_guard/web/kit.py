@@ -19,15 +19,16 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import otp
+from ..attempts import Attempt, Verdict
 from ..backend import BackendError, GuardUser
+from ..csrf import CSRF_FIELD, CsrfTokens
 from ..errors import ServiceUnavailable
 from ..guard import Guard
-from ..services.attempts import Attempt, Verdict
+from ..marker import VerifiedMarker
 from . import api
 from .api import Refusal
 from .i18n import Translator, negotiate
 from .responses import local_target, wants_json, with_query
-from .session import CSRF_FIELD, CsrfTokens, VerifiedMarker
 from .templating import build_templates
 
 __all__ = ["CODE_ERRORS", "HOST_ROOT_KEY", "PASSWORD_ERRORS", "RESET_CODE_ERRORS", "PageKit"]

@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from starlette.routing import BaseRoute, Mount, Route, Router
 
+from ..csrf import CSRF_FIELD
 from .api import CSRF_HEADER, ERROR_SCHEMA, NEXT_SCHEMA, PAGES
-from .session import CSRF_FIELD
 
 __all__ = ["ENDPOINTS", "Endpoint", "describe"]
 

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, Router
 
+from ..attempts import Verdict
 from ..reset_codes import format_reset_code
-from ..services.attempts import Verdict
 from .api import Refusal
 from .i18n import Translator, negotiate
 from .kit import CODE_ERRORS, HOST_ROOT_KEY, RESET_CODE_ERRORS, PageKit

@@ -1,0 +1,22 @@
+"""The one per-request decision: what the guard does with a request of a logged-in user."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Decision"]
+
+
+class Decision(enum.StrEnum):
+    """What :meth:`nextens_guard.Guard.decide` answers for a request.
+
+    ``ANONYMOUS``: nobody is logged in; the host's pages decide.
+    ``PASS``: the user may reach the app (not required, or verified in this login).
+    ``ENROLL``: required, and the user has no confirmed authenticator yet.
+    ``VERIFY``: required, enrolled, and this session has not given a code.
+    """
+
+    ANONYMOUS = "anonymous"
+    PASS = "pass"  # noqa: S105 - a decision, not a password
+    ENROLL = "enroll"
+    VERIFY = "verify"
