@@ -21,8 +21,8 @@ from starlette.websockets import WebSocket
 
 from nextens_guard import GuardSettings, ServiceUnavailable, TwoFactorMiddleware
 from nextens_guard.guard import Guard
+from nextens_guard.http import local_target
 from nextens_guard.services.audit import AuditEvent, EventKind
-from nextens_guard.web.responses import local_target
 
 from .backend import SESSION_USER_KEY, DemoBackend
 from .demo_data import ACTIVE_AT_START, OFFICES

@@ -21,12 +21,12 @@ from .backend import AuthBackend
 from .ephemeral.base import Ephemeral
 from .errors import ServiceUnavailable
 from .guard import Guard
+from .http import SECURITY_HEADERS, wants_json, with_query
 from .marker import VERIFIED_KEY
 from .settings import GuardSettings
 from .state import UserState
 from .store.base import Store
 from .web.pages import HOST_ROOT_KEY, GuardPages
-from .web.responses import SECURITY_HEADERS, wants_json, with_query
 
 __all__ = ["TwoFactorMiddleware"]
 

@@ -37,9 +37,9 @@ from nextens_guard.ephemeral.base import Ephemeral
 from nextens_guard.ephemeral.memory import MemoryEphemeral
 from nextens_guard.ephemeral.redis import RedisEphemeral
 from nextens_guard.guard import Guard, limits_from
+from nextens_guard.http import local_target
 from nextens_guard.store.base import Store
 from nextens_guard.store.sql import SQLStore
-from nextens_guard.web.responses import local_target
 from tests.support import FakeClock, Parts
 
 __all__ = [

@@ -24,11 +24,11 @@ from ..backend import BackendError, GuardUser
 from ..csrf import CSRF_FIELD, CsrfTokens
 from ..errors import ServiceUnavailable
 from ..guard import Guard
+from ..http import local_target, wants_json, with_query
 from ..marker import VerifiedMarker
 from . import api
 from .api import Refusal
 from .i18n import Translator, negotiate
-from .responses import local_target, wants_json, with_query
 from .templating import build_templates
 
 __all__ = ["CODE_ERRORS", "HOST_ROOT_KEY", "PASSWORD_ERRORS", "RESET_CODE_ERRORS", "PageKit"]

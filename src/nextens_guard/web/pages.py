@@ -8,10 +8,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..guard import Guard
+from ..http import SecurityHeaders
 from .admin_pages import AdminPages
 from .kit import HOST_ROOT_KEY
 from .office_pages import OfficePages
-from .responses import SecurityHeaders
 from .user_pages import UserPages
 
 __all__ = ["HOST_ROOT_KEY", "GuardPages"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.types import Scope
 
-from nextens_guard.web.responses import local_target, wants_json, with_query
+from nextens_guard.http import local_target, wants_json, with_query
 
 
 def http_scope(*headers: tuple[str, str]) -> Scope:
