@@ -137,6 +137,8 @@ def test_the_sdist_carries_the_sources_docs_and_tests(built: Distributions) -> N
         "pyproject.toml",
         "README.md",
         "Makefile",
+        "uv.lock",
+        "scripts/test-services",
         "docs/security.md",
         "example_app/app.py",
         "tests/conftest.py",
@@ -147,7 +149,14 @@ def test_the_sdist_carries_the_sources_docs_and_tests(built: Distributions) -> N
 
 def test_the_sdist_carries_no_virtualenv_caches_keys_or_databases(built: Distributions) -> None:
     names = built.sdist_names()
-    local_state = (".venv/", ".hypothesis/", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
+    local_state = (
+        ".venv/",
+        ".venv-newest/",
+        ".hypothesis/",
+        ".pytest_cache/",
+        ".mypy_cache/",
+        ".ruff_cache/",
+    )
 
     assert [n for n in names if n.startswith(local_state)] == []
     assert [n for n in names if "__pycache__" in n or n.endswith(".pyc")] == []
