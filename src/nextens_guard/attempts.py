@@ -1,4 +1,9 @@
-"""The result of anything a user types that the guard checks: a code, a reset code, a password."""
+"""The result of anything a user types that the guard checks: a code, a reset code, a password.
+
+One type from the arithmetic to the page: :func:`~nextens_guard.otp.check_code` says
+whether a code matches, shared state settles it (accepted, replayed, locked out), and
+the services and pages read the same object.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ class Attempt:
     # Steps the phone's clock seems off by, when a code matched only that far away.
     drift_steps: int | None = None
     generation: int | None = None
+    # The TOTP time step a code matched, which shared state remembers against replay.
+    step: int | None = None
 
     @property
     def accepted(self) -> bool:

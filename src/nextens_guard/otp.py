@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import base64
 import hmac
-from dataclasses import dataclass
 
 import pyotp
 import segno
 
+from .attempts import Attempt, Verdict
+
 __all__ = [
     "DIGITS",
     "INTERVAL",
-    "CodeCheck",
     "check_code",
     "clean_code",
     "new_secret",
@@ -57,23 +57,6 @@ def clean_code(raw: str) -> str | None:
     return code
 
 
-@dataclass(frozen=True, slots=True)
-class CodeCheck:
-    """What a typed code means for one secret.
-
-    ``step`` is the time step that matched within the accepted window, or None.
-    ``drift_steps`` is set when the code matched only outside that window: the phone's
-    clock is off by that many steps. Such a code is never accepted.
-    """
-
-    step: int | None
-    drift_steps: int | None = None
-
-    @property
-    def correct(self) -> bool:
-        return self.step is not None
-
-
 def _secret_bytes(secret: str) -> bytes:
     # As pyotp reads a secret: base32, any case, padding optional.
     return base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
@@ -89,14 +72,18 @@ def _code_at(key: bytes, step: int) -> bytes:
 
 def check_code(
     secret: str, code: str, *, now: float, window: int = 1, drift_hint_steps: int = 0
-) -> CodeCheck:
+) -> Attempt:
     """Compare ``code`` with every step in the window, in constant time, and say which matched.
+
+    ``ACCEPTED`` carries the ``step`` that matched; shared state may still refuse it as
+    replayed. A wrong code that matched only outside the window carries ``drift_steps``:
+    the phone's clock is off by that many steps. Such a code is never accepted.
 
     Every candidate is compared (no early exit), so the time taken does not tell which
     step matched.
     """
     if clean_code(code) != code:
-        return CodeCheck(step=None)
+        return Attempt(Verdict.MALFORMED)
     key = _secret_bytes(secret)
     current = time_step(now)
     typed = code.encode("ascii")
@@ -109,12 +96,12 @@ def check_code(
         if hmac.compare_digest(candidate, typed) and matched is None:
             matched = current + offset
     if matched is not None:
-        return CodeCheck(step=matched)
+        return Attempt(Verdict.ACCEPTED, step=matched)
     for distance in range(window + 1, drift_hint_steps + 1):
         for step in (current - distance, current + distance):
             if step >= 0 and hmac.compare_digest(_code_at(key, step), typed):
-                return CodeCheck(step=None, drift_steps=step - current)
-    return CodeCheck(step=None)
+                return Attempt(Verdict.REJECTED, drift_steps=step - current)
+    return Attempt(Verdict.REJECTED)
 
 
 def provisioning_uri(secret: str, *, username: str, issuer: str) -> str:

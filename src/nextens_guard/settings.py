@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -104,6 +105,10 @@ class GuardSettings:
             raise GuardError("prefix must look like '/2fa'")
         if self.max_failures < 1 or self.address_max_failures < 1:
             raise GuardError("failure limits must be at least 1")
+
+    def now(self) -> datetime:
+        """The time of ``clock`` as an aware datetime, as the store and audit events keep it."""
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def __repr__(self) -> str:
         # Keys and the signing secret never reach a log line through a repr.

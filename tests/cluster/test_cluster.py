@@ -14,7 +14,8 @@ import redis
 from redis.asyncio import Connection, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 
-from nextens_guard.ephemeral.base import Outcome, Purpose
+from nextens_guard.attempts import Verdict
+from nextens_guard.ephemeral.base import Purpose
 from nextens_guard.ephemeral.redis import RedisEphemeral
 from tests.ephemeral.harness import LIMITS, RecordingSink, RedisBackend, eventually, limits
 
@@ -144,7 +145,7 @@ async def test_a_right_code_is_one_round_trip_and_a_wrong_one_too(
     # A wrong code is counted for the user and for the address: two slots, so two
     # scripts, both sent before either answer is awaited.
     WIRE.clear()
-    assert (await state.settle(CODE, "anna", HOME, correct=False)).outcome is Outcome.REJECTED
+    assert (await state.settle(CODE, "anna", HOME, correct=False)).verdict is Verdict.REJECTED
     assert sent() == ["EVALSHA", "EVALSHA"]
     assert round_trips(WIRE) == 1
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from nextens_guard.attempts import Verdict
 from nextens_guard.ephemeral.base import Purpose
 from nextens_guard.ephemeral.redis import RedisEphemeral
 from nextens_guard.errors import GuardError, ServiceUnavailable
@@ -123,8 +124,7 @@ async def test_a_cluster_url_may_list_any_one_node(cluster: LocalCluster, run_id
         state = await backend.open()
         for user in ("anna", "bram", "uma", "victor"):
             assert (await state.settle(CODE, user, HOME, correct=True, step=STEP)).accepted
-            assert (await state.settle(CODE, user, HOME, correct=True, step=STEP)).outcome == (
-                "replayed"
-            )
+            replayed = await state.settle(CODE, user, HOME, correct=True, step=STEP)
+            assert replayed.verdict is Verdict.REPLAYED
     finally:
         await backend.aclose()

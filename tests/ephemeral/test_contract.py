@@ -7,14 +7,8 @@ from collections import Counter
 
 import pytest
 
-from nextens_guard.ephemeral.base import (
-    ADDRESS_STRIKES,
-    ALL_TOPIC,
-    AttemptResult,
-    Ephemeral,
-    Outcome,
-    Purpose,
-)
+from nextens_guard.attempts import Attempt, Verdict
+from nextens_guard.ephemeral.base import ADDRESS_STRIKES, ALL_TOPIC, Ephemeral, Purpose
 
 from .harness import LIMITS, SLACK, Backend, RecordingSink, eventually, limits
 
@@ -28,13 +22,13 @@ STEP = 58_000_000
 
 async def fail(
     state: Ephemeral, user: str = "anna", address: str = HOME, *, burn: int | None = None
-) -> AttemptResult:
+) -> Attempt:
     return await state.settle(CODE, user, address, correct=False, burn=burn)
 
 
 async def succeed(
     state: Ephemeral, user: str = "anna", address: str = HOME, *, step: int | None = None
-) -> AttemptResult:
+) -> Attempt:
     return await state.settle(CODE, user, address, correct=True, step=step)
 
 
@@ -44,17 +38,17 @@ async def succeed(
 async def test_a_code_is_accepted_once_per_user(backend: Backend) -> None:
     state = await backend.open()
 
-    assert await succeed(state, step=STEP) == AttemptResult(Outcome.ACCEPTED)
-    assert await succeed(state, step=STEP) == AttemptResult(Outcome.REPLAYED)
-    assert await succeed(state, "bram", step=STEP) == AttemptResult(Outcome.ACCEPTED)
+    assert await succeed(state, step=STEP) == Attempt(Verdict.ACCEPTED)
+    assert await succeed(state, step=STEP) == Attempt(Verdict.REPLAYED)
+    assert await succeed(state, "bram", step=STEP) == Attempt(Verdict.ACCEPTED)
 
 
 async def test_an_older_step_is_refused_after_a_newer_one(backend: Backend) -> None:
     state = await backend.open()
 
-    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.ACCEPTED
-    assert (await succeed(state, step=STEP)).outcome is Outcome.REPLAYED
-    assert (await succeed(state, step=STEP + 2)).outcome is Outcome.ACCEPTED
+    assert (await succeed(state, step=STEP + 1)).verdict is Verdict.ACCEPTED
+    assert (await succeed(state, step=STEP)).verdict is Verdict.REPLAYED
+    assert (await succeed(state, step=STEP + 2)).verdict is Verdict.ACCEPTED
 
 
 async def test_a_used_step_is_used_for_every_purpose(backend: Backend) -> None:
@@ -63,7 +57,7 @@ async def test_a_used_step_is_used_for_every_purpose(backend: Backend) -> None:
     assert (await succeed(state, step=STEP)).accepted
     again = await state.settle(Purpose.RESET_CODE, "anna", HOME, correct=True, step=STEP)
 
-    assert again.outcome is Outcome.REPLAYED
+    assert again.verdict is Verdict.REPLAYED
 
 
 async def test_a_right_answer_without_a_step_is_accepted_every_time(backend: Backend) -> None:
@@ -71,7 +65,7 @@ async def test_a_right_answer_without_a_step_is_accepted_every_time(backend: Bac
 
     for _ in range(3):
         result = await state.settle(Purpose.PASSWORD, "anna", HOME, correct=True)
-        assert result == AttemptResult(Outcome.ACCEPTED)
+        assert result == Attempt(Verdict.ACCEPTED)
     assert (await succeed(state, step=STEP)).accepted
 
 
@@ -81,9 +75,9 @@ async def test_a_replayed_code_counts_as_a_failure(backend: Backend) -> None:
 
     replays = [await succeed(state, step=STEP) for _ in range(3)]
 
-    assert [r.outcome for r in replays] == [Outcome.REPLAYED] * 3
+    assert [r.verdict for r in replays] == [Verdict.REPLAYED] * 3
     assert [r.retry_after for r in replays] == [0, 0, 1]
-    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.LOCKED
+    assert (await succeed(state, step=STEP + 1)).verdict is Verdict.LOCKED
 
 
 async def test_a_guessed_future_code_is_never_accepted_when_its_time_comes(
@@ -92,12 +86,12 @@ async def test_a_guessed_future_code_is_never_accepted_when_its_time_comes(
     state = await backend.open()
 
     # A wrong code that matched a later step: the clock-drift hint says so.
-    assert await fail(state, burn=STEP) == AttemptResult(Outcome.REJECTED)
+    assert await fail(state, burn=STEP) == Attempt(Verdict.REJECTED)
 
-    assert (await succeed(state, step=STEP)).outcome is Outcome.REPLAYED
+    assert (await succeed(state, step=STEP)).verdict is Verdict.REPLAYED
     again = await state.settle(Purpose.RESET_CODE, "anna", HOME, correct=True, step=STEP)
-    assert again.outcome is Outcome.REPLAYED
-    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.ACCEPTED
+    assert again.verdict is Verdict.REPLAYED
+    assert (await succeed(state, step=STEP + 1)).verdict is Verdict.ACCEPTED
     # Burned for anna alone.
     assert (await succeed(state, "bram", step=STEP)).accepted
 
@@ -108,8 +102,8 @@ async def test_every_burned_step_is_remembered(backend: Backend) -> None:
     await fail(state, burn=STEP + 2)
 
     assert (await succeed(state, step=STEP)).accepted
-    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.REPLAYED
-    assert (await succeed(state, step=STEP + 2)).outcome is Outcome.REPLAYED
+    assert (await succeed(state, step=STEP + 1)).verdict is Verdict.REPLAYED
+    assert (await succeed(state, step=STEP + 2)).verdict is Verdict.REPLAYED
     assert (await succeed(state, step=STEP + 3)).accepted
 
 
@@ -119,8 +113,8 @@ async def test_a_burned_code_counts_as_a_failure(backend: Backend) -> None:
     assert (await fail(state, burn=STEP)).retry_after == 0
     replayed = await succeed(state, step=STEP)
 
-    assert replayed == AttemptResult(Outcome.REPLAYED, retry_after=1)
-    assert (await succeed(state, step=STEP + 1)).outcome is Outcome.LOCKED
+    assert replayed == Attempt(Verdict.REPLAYED, retry_after=1)
+    assert (await succeed(state, step=STEP + 1)).verdict is Verdict.LOCKED
 
 
 async def test_a_right_code_burns_nothing(backend: Backend) -> None:
@@ -137,7 +131,7 @@ async def test_an_attempt_refused_as_locked_burns_nothing(backend: Backend) -> N
     for _ in range(ADDRESS_STRIKES):
         await fail(state)
 
-    assert (await fail(state, burn=STEP)).outcome is Outcome.LOCKED
+    assert (await fail(state, burn=STEP)).verdict is Verdict.LOCKED
 
     assert (await succeed(state, address=ELSEWHERE, step=STEP)).accepted
 
@@ -148,10 +142,10 @@ async def test_fifty_parallel_submissions_of_one_code_succeed_once(backend: Back
     results = await asyncio.gather(*(succeed(state, step=STEP) for _ in range(50)))
 
     # The first to arrive wins; every later one is a replay, until replays lock the user.
-    assert Counter(r.outcome for r in results) == {
-        Outcome.ACCEPTED: 1,
-        Outcome.REPLAYED: LIMITS.max_failures,
-        Outcome.LOCKED: 50 - 1 - LIMITS.max_failures,
+    assert Counter(r.verdict for r in results) == {
+        Verdict.ACCEPTED: 1,
+        Verdict.REPLAYED: LIMITS.max_failures,
+        Verdict.LOCKED: 50 - 1 - LIMITS.max_failures,
     }
 
 
@@ -164,8 +158,8 @@ async def test_ten_wrong_codes_lock_the_user_out(backend: Backend) -> None:
     first_nine = [await fail(state) for _ in range(9)]
     tenth = await fail(state)
 
-    assert first_nine == [AttemptResult(Outcome.REJECTED)] * 9
-    assert tenth == AttemptResult(Outcome.REJECTED, retry_after=60)
+    assert first_nine == [Attempt(Verdict.REJECTED)] * 9
+    assert tenth == Attempt(Verdict.REJECTED, retry_after=60)
     assert await state.retry_after(CODE, "anna", HOME) == 60
     assert await state.retry_after(CODE, "anna", ELSEWHERE) == 60
 
@@ -177,7 +171,7 @@ async def test_a_locked_out_user_is_refused_even_the_right_code(backend: Backend
 
     result = await succeed(state, step=STEP)
 
-    assert result == AttemptResult(Outcome.LOCKED, retry_after=1)
+    assert result == Attempt(Verdict.LOCKED, retry_after=1)
 
 
 async def test_attempts_while_locked_out_are_not_counted(backend: Backend) -> None:
@@ -191,10 +185,10 @@ async def test_attempts_while_locked_out_are_not_counted(backend: Backend) -> No
 
     while_locked = [await fail(state) for _ in range(20)]
 
-    assert {r.outcome for r in while_locked} == {Outcome.LOCKED}
+    assert {r.verdict for r in while_locked} == {Verdict.LOCKED}
     # Had those counted, the address would be over its limit and bram held back by it.
     strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
-    assert strikes == [AttemptResult(Outcome.REJECTED)] * ADDRESS_STRIKES
+    assert strikes == [Attempt(Verdict.REJECTED)] * ADDRESS_STRIKES
     assert (await succeed(state, "bram")).accepted
 
 
@@ -202,7 +196,7 @@ async def test_the_lockout_ends_after_its_wait(backend: Backend) -> None:
     state = await backend.open(limits(max_failures=2, lockout_seconds=1))
     await fail(state)
     assert (await fail(state)).retry_after == 1
-    assert (await succeed(state, step=STEP)).outcome is Outcome.LOCKED
+    assert (await succeed(state, step=STEP)).verdict is Verdict.LOCKED
 
     await backend.wait(1 + SLACK)
 
@@ -220,9 +214,9 @@ async def test_the_wait_grows_after_each_failure_past_the_limit(backend: Backend
     fourth = await fail(state)
 
     # Locked again at once, for twice as long.
-    assert fourth == AttemptResult(Outcome.REJECTED, retry_after=2)
+    assert fourth == Attempt(Verdict.REJECTED, retry_after=2)
     assert await state.retry_after(CODE, "anna", HOME) == 2
-    assert (await succeed(state, step=STEP)).outcome is Outcome.LOCKED
+    assert (await succeed(state, step=STEP)).verdict is Verdict.LOCKED
 
 
 async def test_the_wait_never_grows_past_its_cap(backend: Backend) -> None:
@@ -301,7 +295,7 @@ async def test_retry_after_only_looks(backend: Backend) -> None:
 async def lock_out_every_purpose(state: Ephemeral, user: str = "anna") -> None:
     """Use ``STEP``, burn ``STEP + 1`` and fail three times for every purpose."""
     assert (await succeed(state, user, step=STEP)).accepted
-    assert (await fail(state, user, burn=STEP + 1)).outcome is Outcome.REJECTED
+    assert (await fail(state, user, burn=STEP + 1)).verdict is Verdict.REJECTED
     for purpose in Purpose:
         for _ in range(3):
             await state.settle(purpose, user, HOME, correct=False)
@@ -336,7 +330,7 @@ async def test_clearing_the_code_counters_keeps_the_password_lockout(backend: Ba
     assert await state.retry_after(Purpose.RESET_CODE, "anna", HOME) == 0
     assert await state.retry_after(Purpose.PASSWORD, "anna", HOME) == 60
     password = await state.settle(Purpose.PASSWORD, "anna", HOME, correct=True)
-    assert password == AttemptResult(Outcome.LOCKED, retry_after=60)
+    assert password == Attempt(Verdict.LOCKED, retry_after=60)
     # Used and burned steps belong to the old secret: forgotten either way.
     assert (await succeed(state, step=STEP)).accepted
     assert (await succeed(state, step=STEP + 1)).accepted
@@ -355,16 +349,16 @@ async def test_an_address_over_its_limit_holds_back_only_users_with_strikes(
     # A spray: one failure each for five users takes the address to its limit.
     sprayed = [await fail(state, f"user{n}") for n in range(5)]
 
-    assert sprayed == [AttemptResult(Outcome.REJECTED)] * 5
+    assert sprayed == [Attempt(Verdict.REJECTED)] * 5
     assert await state.retry_after(CODE, "user0", HOME) == 0
     assert (await succeed(state, "newcomer")).accepted
     # Whoever keeps failing there is held back until the address window ends.
     strikes = [await fail(state, "guesser") for _ in range(ADDRESS_STRIKES)]
-    assert strikes[:-1] == [AttemptResult(Outcome.REJECTED)] * (ADDRESS_STRIKES - 1)
-    assert strikes[-1].outcome is Outcome.REJECTED
+    assert strikes[:-1] == [Attempt(Verdict.REJECTED)] * (ADDRESS_STRIKES - 1)
+    assert strikes[-1].verdict is Verdict.REJECTED
     assert 58 <= strikes[-1].retry_after <= 60
     refused = await succeed(state, "guesser")
-    assert refused.outcome is Outcome.LOCKED
+    assert refused.verdict is Verdict.LOCKED
     assert 58 <= refused.retry_after <= 60
     assert 58 <= await state.retry_after(CODE, "guesser", HOME) <= 60
     # Only from that address, and only for that purpose.
@@ -386,21 +380,21 @@ async def test_one_persons_failures_never_lock_out_colleagues_at_the_same_addres
     for n in range(rounds):
         results = [await fail(state, "anna") for _ in range(mistakes)]
         if n < rounds - 1:
-            assert results == [AttemptResult(Outcome.REJECTED)] * mistakes
+            assert results == [Attempt(Verdict.REJECTED)] * mistakes
             assert (await succeed(state, "anna", step=STEP + n)).accepted
-    assert results[:-1] == [AttemptResult(Outcome.REJECTED)] * (mistakes - 1)
+    assert results[:-1] == [Attempt(Verdict.REJECTED)] * (mistakes - 1)
     assert 58 <= results[-1].retry_after <= 60
-    assert (await succeed(state, "anna", step=STEP + rounds)).outcome is Outcome.LOCKED
+    assert (await succeed(state, "anna", step=STEP + rounds)).verdict is Verdict.LOCKED
 
     # Her colleague, with no failures of his own, is let in.
     assert await state.retry_after(CODE, "bram", HOME) == 0
-    assert await succeed(state, "bram", step=STEP) == AttemptResult(Outcome.ACCEPTED)
+    assert await succeed(state, "bram", step=STEP) == Attempt(Verdict.ACCEPTED)
     # Until he too fails often enough: then the address limit holds him back.
     strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
-    assert strikes[:-1] == [AttemptResult(Outcome.REJECTED)] * (ADDRESS_STRIKES - 1)
+    assert strikes[:-1] == [Attempt(Verdict.REJECTED)] * (ADDRESS_STRIKES - 1)
     assert 58 <= strikes[-1].retry_after <= 60
     refused = await succeed(state, "bram", step=STEP + 1)
-    assert refused.outcome is Outcome.LOCKED
+    assert refused.verdict is Verdict.LOCKED
     assert 58 <= refused.retry_after <= 60
     assert (await succeed(state, "carla", step=STEP)).accepted
 
@@ -427,7 +421,7 @@ async def test_an_address_lock_ends_with_its_window(backend: Backend) -> None:
     # The window opened with anna's failure; bram's do not move its end.
     strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
     assert [r.retry_after for r in strikes] == [0] * (ADDRESS_STRIKES - 1) + [1]
-    assert (await succeed(state, "bram")).outcome is Outcome.LOCKED
+    assert (await succeed(state, "bram")).verdict is Verdict.LOCKED
 
     await backend.wait(0.4 + SLACK)
 
@@ -457,9 +451,9 @@ async def test_parallel_wrong_codes_never_count_past_the_limit(backend: Backend)
 
     results = await asyncio.gather(*(fail(state) for _ in range(200)))
 
-    outcomes = Counter(r.outcome for r in results)
-    assert outcomes == {Outcome.REJECTED: LIMITS.max_failures, Outcome.LOCKED: 190}
-    assert sum(1 for r in results if r.outcome is Outcome.REJECTED and r.retry_after > 0) == 1
+    verdicts = Counter(r.verdict for r in results)
+    assert verdicts == {Verdict.REJECTED: LIMITS.max_failures, Verdict.LOCKED: 190}
+    assert sum(1 for r in results if r.verdict is Verdict.REJECTED and r.retry_after > 0) == 1
 
 
 async def test_every_process_sees_the_same_failures(backend: Backend) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nextens_guard.ephemeral.base import LAST_STEP_TTL_SECONDS, Outcome, Purpose
+from nextens_guard.attempts import Verdict
+from nextens_guard.ephemeral.base import LAST_STEP_TTL_SECONDS, Purpose
 from nextens_guard.ephemeral.memory import MemoryEphemeral
 
 from .harness import FakeClock, RecordingSink, limits
@@ -59,7 +60,7 @@ async def test_a_used_step_is_remembered_while_a_code_could_still_match_it() -> 
     clock.now += 90
     again = await state.settle(CODE, "anna", "192.0.2.10", correct=True, step=STEP)
 
-    assert again.outcome is Outcome.REPLAYED
+    assert again.verdict is Verdict.REPLAYED
 
 
 async def test_burned_steps_are_remembered_as_long_as_the_last_step() -> None:
@@ -72,11 +73,11 @@ async def test_burned_steps_are_remembered_as_long_as_the_last_step() -> None:
     clock.now += LAST_STEP_TTL_SECONDS - 1
 
     replayed = await state.settle(CODE, "anna", "192.0.2.10", correct=True, step=STEP)
-    assert replayed.outcome is Outcome.REPLAYED
+    assert replayed.verdict is Verdict.REPLAYED
 
     clock.now += 2
     accepted = await state.settle(CODE, "anna", "192.0.2.10", correct=True, step=STEP)
-    assert accepted.outcome is Outcome.ACCEPTED
+    assert accepted.verdict is Verdict.ACCEPTED
 
 
 async def test_a_published_topic_is_delivered_before_publish_returns() -> None:

@@ -14,8 +14,9 @@ import pytest
 from redis.asyncio import Connection, ConnectionPool, Redis
 from redis.crc import key_slot
 
+from nextens_guard.attempts import Verdict
 from nextens_guard.ephemeral import redis as redis_module
-from nextens_guard.ephemeral.base import LAST_STEP_TTL_SECONDS, Outcome, Purpose
+from nextens_guard.ephemeral.base import LAST_STEP_TTL_SECONDS, Purpose
 from nextens_guard.ephemeral.redis import RedisEphemeral
 from nextens_guard.errors import GuardError, ServiceUnavailable
 
@@ -64,11 +65,11 @@ async def test_settle_is_one_round_trip(redis_backend: RedisBackend, redis_url: 
         await state.settle(CODE, "anna", HOME, correct=False, burn=STEP + 1),
         await state.settle(CODE, "anna", HOME, correct=False),
     ]
-    assert [r.outcome for r in results] == [
-        Outcome.ACCEPTED,
-        Outcome.REPLAYED,
-        Outcome.REJECTED,
-        Outcome.LOCKED,
+    assert [r.verdict for r in results] == [
+        Verdict.ACCEPTED,
+        Verdict.REPLAYED,
+        Verdict.REJECTED,
+        Verdict.LOCKED,
     ]
     assert sent == ["EVALSHA"] * 4
 

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nextens_guard import otp
+from nextens_guard.attempts import Attempt, Verdict
 
 # RFC 6238 Appendix B: the SHA1 seed is the ASCII string "12345678901234567890".
 RFC_SEED = b"12345678901234567890"
@@ -70,7 +71,7 @@ def test_the_reference_arithmetic_matches_the_rfc() -> None:
 def test_the_rfc_6238_code_is_accepted_at_its_time(moment: int, eight_digits: str) -> None:
     check = otp.check_code(RFC_SECRET, eight_digits[-6:], now=moment)
 
-    assert check.correct
+    assert check.accepted
     assert check.step == moment // 30
     assert check.drift_steps is None
 
@@ -92,7 +93,7 @@ def test_codes_are_six_digits_every_thirty_seconds() -> None:
 def test_the_current_code_is_accepted_for_the_current_step() -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(0), now=NOW)
 
-    assert check.correct
+    assert check.accepted
     assert check.step == STEP
 
 
@@ -100,7 +101,7 @@ def test_the_current_code_is_accepted_for_the_current_step() -> None:
 def test_a_code_is_accepted_one_step_either_side(offset: int) -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(offset), now=NOW)
 
-    assert check.correct
+    assert check.accepted
     assert check.step == STEP + offset
     assert check.drift_steps is None
 
@@ -109,7 +110,7 @@ def test_a_code_is_accepted_one_step_either_side(offset: int) -> None:
 def test_a_code_two_steps_away_is_refused(offset: int) -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(offset), now=NOW)
 
-    assert not check.correct
+    assert not check.accepted
     assert check.step is None
 
 
@@ -118,9 +119,9 @@ def test_a_code_is_accepted_from_the_step_before_its_own_to_the_step_after() -> 
     code = reference_code(RFC_SEED, STEP)
 
     assert otp.check_code(RFC_SECRET, code, now=issued_at + 59.9).step == STEP
-    assert not otp.check_code(RFC_SECRET, code, now=issued_at + 60).correct
+    assert not otp.check_code(RFC_SECRET, code, now=issued_at + 60).accepted
     assert otp.check_code(RFC_SECRET, code, now=issued_at - 30).step == STEP
-    assert not otp.check_code(RFC_SECRET, code, now=issued_at - 30.1).correct
+    assert not otp.check_code(RFC_SECRET, code, now=issued_at - 30.1).accepted
 
 
 def test_a_wrong_code_is_refused() -> None:
@@ -129,7 +130,7 @@ def test_a_wrong_code_is_refused() -> None:
 
     check = otp.check_code(RFC_SECRET, wrong, now=NOW)
 
-    assert not check.correct
+    assert not check.accepted
     assert check.step is None
     assert check.drift_steps is None
 
@@ -139,8 +140,8 @@ def test_a_code_for_another_secret_is_refused() -> None:
     code = reference_code(b"abcdefghijabcdefghij", STEP)
     assert code not in {code_at_offset(offset) for offset in (-1, 0, 1)}
 
-    assert otp.check_code(other_secret, code, now=NOW).correct
-    assert not otp.check_code(RFC_SECRET, code, now=NOW).correct
+    assert otp.check_code(other_secret, code, now=NOW).accepted
+    assert not otp.check_code(RFC_SECRET, code, now=NOW).accepted
 
 
 # The drift hint
@@ -152,7 +153,7 @@ def test_a_code_five_steps_off_is_a_drift_hint_and_never_correct(offset: int) ->
 
     assert check.drift_steps == offset
     assert check.step is None
-    assert not check.correct
+    assert not check.accepted
 
 
 @pytest.mark.parametrize("offset", [-10, 10])
@@ -160,26 +161,26 @@ def test_the_drift_hint_reaches_exactly_drift_hint_steps(offset: int) -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(offset), now=NOW, drift_hint_steps=10)
 
     assert check.drift_steps == offset
-    assert not check.correct
+    assert not check.accepted
 
 
 @pytest.mark.parametrize("offset", [-11, 11, -20, 20])
 def test_a_code_beyond_drift_hint_steps_says_nothing(offset: int) -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(offset), now=NOW, drift_hint_steps=10)
 
-    assert check == otp.CodeCheck(step=None, drift_steps=None)
+    assert check == Attempt(Verdict.REJECTED)
 
 
 def test_without_a_drift_hint_a_code_five_steps_off_says_nothing() -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(5), now=NOW)
 
-    assert check == otp.CodeCheck(step=None, drift_steps=None)
+    assert check == Attempt(Verdict.REJECTED)
 
 
 def test_a_code_inside_the_window_is_never_reported_as_drift() -> None:
     check = otp.check_code(RFC_SECRET, code_at_offset(1), now=NOW, drift_hint_steps=10)
 
-    assert check == otp.CodeCheck(step=STEP + 1, drift_steps=None)
+    assert check == Attempt(Verdict.ACCEPTED, step=STEP + 1)
 
 
 @pytest.mark.parametrize("moment", [0, 10, 59, 299])
@@ -193,7 +194,7 @@ def test_checking_a_code_in_the_first_minutes_after_the_epoch_never_raises(momen
 
     check = otp.check_code(RFC_SECRET, wrong, now=moment, drift_hint_steps=10)
 
-    assert check == otp.CodeCheck(step=None, drift_steps=None)
+    assert check == Attempt(Verdict.REJECTED)
 
 
 # What counts as a typed code

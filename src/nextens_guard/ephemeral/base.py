@@ -13,15 +13,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..attempts import Attempt
+
 __all__ = [
     "ADDRESS_STRIKES",
     "ALL_TOPIC",
     "LAST_STEP_TTL_SECONDS",
-    "AttemptResult",
     "Ephemeral",
     "InvalidationSink",
     "Limits",
-    "Outcome",
     "Purpose",
 ]
 
@@ -45,13 +45,6 @@ class Purpose(enum.StrEnum):
     PASSWORD = "password"  # noqa: S105 - a purpose name, not a password
 
 
-class Outcome(enum.StrEnum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    REPLAYED = "replayed"
-    LOCKED = "locked"
-
-
 @dataclass(frozen=True, slots=True)
 class Limits:
     """How failures turn into lockouts (see GuardSettings for the defaults and why)."""
@@ -72,18 +65,6 @@ class Limits:
             return 0
         doublings = min(failures - self.max_failures, 30)
         return int(min(self.lockout_seconds * 2**doublings, self.lockout_max_seconds))
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptResult:
-    outcome: Outcome
-    # Seconds until the next attempt may be made; > 0 whenever the user or address is
-    # locked out now, including by the failure just recorded.
-    retry_after: int = 0
-
-    @property
-    def accepted(self) -> bool:
-        return self.outcome is Outcome.ACCEPTED
 
 
 class InvalidationSink(Protocol):
@@ -114,7 +95,7 @@ class Ephemeral(ABC):
         correct: bool,
         step: int | None = None,
         burn: int | None = None,
-    ) -> AttemptResult:
+    ) -> Attempt:
         """Record one attempt, atomically, in one round trip.
 
         In this order: a locked-out user gets ``LOCKED`` and nothing is counted; so does a

@@ -13,15 +13,14 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from ..attempts import Attempt, Verdict
 from .base import (
     ADDRESS_STRIKES,
     ALL_TOPIC,
     LAST_STEP_TTL_SECONDS,
-    AttemptResult,
     Ephemeral,
     InvalidationSink,
     Limits,
-    Outcome,
     Purpose,
 )
 
@@ -107,21 +106,21 @@ class MemoryEphemeral(Ephemeral):
         correct: bool,
         step: int | None = None,
         burn: int | None = None,
-    ) -> AttemptResult:
+    ) -> Attempt:
         now = self._clock()
         wait = self._wait(purpose, user_id, address, now)
         if wait > 0:
-            return AttemptResult(Outcome.LOCKED, _whole_seconds(wait))
+            return Attempt(Verdict.LOCKED, retry_after=_whole_seconds(wait))
 
-        outcome = Outcome.REJECTED
+        verdict = Verdict.REJECTED
         if correct:
             if step is None or self._fresh_step(user_id, step, now):
                 if step is not None:
                     self._steps[user_id] = _LastStep(step, now + LAST_STEP_TTL_SECONDS)
                 self._failures.pop((purpose, user_id), None)
                 self._wrote(now)
-                return AttemptResult(Outcome.ACCEPTED)
-            outcome = Outcome.REPLAYED
+                return Attempt(Verdict.ACCEPTED)
+            verdict = Verdict.REPLAYED
 
         limits = self._limits
         failures = self._user_failures(purpose, user_id, now)
@@ -147,7 +146,7 @@ class MemoryEphemeral(Ephemeral):
             wait = max(wait, window.ends_at - now)
 
         self._wrote(now)
-        return AttemptResult(outcome, _whole_seconds(wait) if wait > 0 else 0)
+        return Attempt(verdict, retry_after=_whole_seconds(wait) if wait > 0 else 0)
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
         for purpose in purposes:

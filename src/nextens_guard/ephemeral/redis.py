@@ -59,16 +59,15 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException, RedisError
 
+from ..attempts import Attempt, Verdict
 from ..errors import GuardError, ServiceUnavailable
 from .base import (
     ADDRESS_STRIKES,
     ALL_TOPIC,
     LAST_STEP_TTL_SECONDS,
-    AttemptResult,
     Ephemeral,
     InvalidationSink,
     Limits,
-    Outcome,
     Purpose,
 )
 from .redis_url import connect
@@ -106,6 +105,14 @@ _START_WAIT_SECONDS = 2.0
 _HERE = resources.files("nextens_guard.ephemeral")
 _SETTLE_LUA = _HERE.joinpath("settle.lua").read_text(encoding="utf-8")
 _ADDRESS_LUA = _HERE.joinpath("address.lua").read_text(encoding="utf-8")
+# settle.lua's words for a settled attempt; its 'open' answers only a look, and its
+# 'ask' is answered on a cluster before settle() sees it.
+_SETTLED = {
+    "accepted": Verdict.ACCEPTED,
+    "rejected": Verdict.REJECTED,
+    "replayed": Verdict.REPLAYED,
+    "locked": Verdict.LOCKED,
+}
 
 
 @contextlib.contextmanager
@@ -220,7 +227,7 @@ class RedisEphemeral(Ephemeral):
         correct: bool,
         step: int | None = None,
         burn: int | None = None,
-    ) -> AttemptResult:
+    ) -> Attempt:
         outcome, wait = await self._attempt(
             "settle",
             purpose,
@@ -230,7 +237,7 @@ class RedisEphemeral(Ephemeral):
             step="" if step is None else str(step),
             burn="" if burn is None else str(burn),
         )
-        return AttemptResult(Outcome(outcome), wait)
+        return Attempt(_SETTLED[outcome], retry_after=wait)
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
         # One user's keys share a slot: one DEL, on a cluster too.
@@ -385,7 +392,7 @@ class RedisEphemeral(Ephemeral):
             elif seen.hold_before_ms > 0:
                 wait = max(wait, _whole_seconds(seen.hold_before_ms))
 
-        if outcome not in (Outcome.REJECTED, Outcome.REPLAYED):
+        if outcome not in ("rejected", "replayed"):
             # Accepted, refused unseen, or only looked at: nothing counts at the address.
             if counted is not None and counted.counted:
                 await at_address("uncount")

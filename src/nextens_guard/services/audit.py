@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..store.base import AuditRecord, Store
 
@@ -71,34 +72,26 @@ class Audit:
         )
 
     async def failed_attempt(
-        self,
-        kind: EventKind,
-        *,
-        user_id: str,
-        office_id: str,
-        address: str,
-        outcome: str,
-        retry_after: int,
-        at: datetime,
+        self, kind: EventKind, user: GuardUser, attempt: Attempt, *, address: str, at: datetime
     ) -> None:
         """A wrong code, reset code or password; a lockout when this failure started one.
 
         Attempts refused during a lockout are not stored one by one: a flood of them
         would push the events that matter off the admin's page.
         """
-        if outcome == "locked":
+        if attempt.verdict is Verdict.LOCKED:
             return
-        locked = retry_after > 0
+        locked = attempt.retry_after > 0
         await self.record(
             AuditEvent(
                 kind=EventKind.LOCKED_OUT if locked else kind,
-                outcome=outcome,
+                outcome=attempt.verdict.value,
                 at=at,
-                actor_id=user_id,
-                subject_id=user_id,
-                office_id=office_id,
+                actor_id=user.id,
+                subject_id=user.id,
+                office_id=user.office_id,
                 address=address,
-                detail=f"{kind.value}; retry_after={retry_after}" if locked else "",
+                detail=f"{kind.value}; retry_after={attempt.retry_after}" if locked else "",
             )
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from .. import otp
 from ..attempts import Attempt, Verdict
@@ -52,11 +52,8 @@ class EnrollmentService:
         self._audit = audit
         self._settings = settings
 
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._settings.clock(), UTC)
-
     def _oldest_start(self) -> datetime:
-        return self._now() - timedelta(seconds=self._settings.enrollment_max_age_seconds)
+        return self._settings.now() - timedelta(seconds=self._settings.enrollment_max_age_seconds)
 
     def _open_pending(
         self, user: GuardUser, owner: str, record: EnrollmentRecord | None
@@ -99,7 +96,7 @@ class EnrollmentService:
             return current
         secret = otp.new_secret()
         reset_code = new_reset_code()
-        now = self._now()
+        now = self._settings.now()
         await self._store.start_pending(
             user.id,
             secret=self._envelope.seal(
@@ -122,14 +119,14 @@ class EnrollmentService:
             return Attempt(Verdict.NOT_ENROLLED)
         attempt = await self._checker.attempt(user, pending.secret, raw, address)
         if attempt.accepted and not await self._store.mark_pending_code_ok(
-            user.id, owner=owner, now=self._now()
+            user.id, owner=owner, now=self._settings.now()
         ):
             return Attempt(Verdict.NOT_ENROLLED)
         return attempt
 
     async def finish(self, user: GuardUser, owner: str, address: str) -> int | None:
         """Make the enrollment in progress count; its new generation, or None when not ready."""
-        now = self._now()
+        now = self._settings.now()
         try:
             generation = await self._store.confirm_pending(
                 user.id, owner=owner, now=now, started_after=self._oldest_start()

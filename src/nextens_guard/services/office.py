@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ..backend import AuthBackend, GuardUser, Office
 from ..crypto import Envelope
@@ -67,9 +67,6 @@ class OfficeService:
         self._settings = settings
         self._announce = announce
 
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._settings.clock(), UTC)
-
     async def status(self, office_id: str) -> OfficeStatus:
         group = await self._policy.office_group(office_id)
         own = next((office for office in group if office.id == office_id), None)
@@ -112,7 +109,7 @@ class OfficeService:
         Returns the admin's new generation, or None when the enrollment was not ready.
         """
         status = await self.status(admin.office_id)
-        now = self._now()
+        now = self._settings.now()
         started_after = now - timedelta(seconds=self._settings.enrollment_max_age_seconds)
         try:
             generation = await self._store.confirm_pending_and_activate(
@@ -142,7 +139,7 @@ class OfficeService:
         Every user of the group is sent to enrollment at their next request.
         """
         status = await self.status(office_id)
-        now = self._now()
+        now = self._settings.now()
         try:
             await self._store.set_offices_active(
                 status.group_ids, active=True, actor_id=actor_id, now=now
@@ -166,7 +163,7 @@ class OfficeService:
         users: list[str] = []
         for member in status.group_ids:
             users.extend(user.id for user in await self._backend.users_of_office(member))
-        now = self._now()
+        now = self._settings.now()
         try:
             await self._store.deactivate_and_void(
                 status.group_ids, users, actor_id=actor_id, now=now
@@ -184,7 +181,9 @@ class OfficeService:
         if record is None or not record.enrolled or record.reset_code is None:
             return None
         code = self._envelope.open(record.reset_code, user_id=user.id, purpose=RESET_CODE_PURPOSE)
-        await self._audit.own(EventKind.RESET_CODE_VIEWED, user, address=address, at=self._now())
+        await self._audit.own(
+            EventKind.RESET_CODE_VIEWED, user, address=address, at=self._settings.now()
+        )
         return code.decode("ascii")
 
     async def users_overview(self, admin: GuardUser) -> list[UserOverview]:
@@ -220,12 +219,12 @@ class OfficeService:
         The password counters stay: a reset must never lift a password lockout.
         """
         try:
-            voided = await self._store.void_enrollments([user.id], now=self._now())
+            voided = await self._store.void_enrollments([user.id], now=self._settings.now())
             await self._audit.record(
                 AuditEvent(
                     kind=EventKind.RESET_BY_ADMIN,
                     outcome="ok",
-                    at=self._now(),
+                    at=self._settings.now(),
                     actor_id=actor_id,
                     subject_id=user.id,
                     office_id=user.office_id,

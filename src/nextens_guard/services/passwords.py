@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from ..attempts import Attempt, Verdict
 from ..backend import AuthBackend, GuardUser
-from ..ephemeral.base import Ephemeral, Outcome, Purpose
+from ..ephemeral.base import Ephemeral, Purpose
 from ..settings import GuardSettings
-from .audit import Audit, EventKind
+from .attempts_log import AttemptLog
+from .audit import Audit
 
 __all__ = ["PasswordCheck"]
 
@@ -43,8 +42,7 @@ class PasswordCheck:
     ) -> None:
         self._backend = backend
         self._ephemeral = ephemeral
-        self._audit = audit
-        self._settings = settings
+        self._log = AttemptLog(ephemeral, audit, settings)
 
     async def check(self, user: GuardUser, password: str | None, address: str) -> Attempt:
         if not password:
@@ -56,17 +54,4 @@ class PasswordCheck:
         if wait > 0:
             return Attempt(Verdict.LOCKED, retry_after=wait)
         correct = await self._backend.check_password(user.id, password)
-        result = await self._ephemeral.settle(Purpose.PASSWORD, user.id, address, correct=correct)
-        if result.outcome is Outcome.ACCEPTED:
-            return Attempt(Verdict.ACCEPTED)
-        verdict = Verdict(result.outcome.value)
-        await self._audit.failed_attempt(
-            EventKind.PASSWORD_FAILED,
-            user_id=user.id,
-            office_id=user.office_id,
-            address=address,
-            outcome=verdict.value,
-            retry_after=result.retry_after,
-            at=datetime.fromtimestamp(self._settings.clock(), UTC),
-        )
-        return Attempt(verdict, retry_after=result.retry_after)
+        return await self._log.settle(Purpose.PASSWORD, user, address, correct=correct)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..crypto import Envelope
-from ..ephemeral.base import Ephemeral, Outcome, Purpose
+from ..ephemeral.base import Ephemeral, Purpose
 from ..reset_codes import normalise_reset_code, reset_codes_match
 from ..settings import GuardSettings
 from ..state import user_topic
 from ..store.base import Store
+from .attempts_log import AttemptLog
 from .audit import Audit, EventKind
 from .enrollment import RESET_CODE_PURPOSE
 
@@ -33,6 +33,7 @@ class RecoveryService:
         self._announce = announce
         self._store = store
         self._ephemeral = ephemeral
+        self._log = AttemptLog(ephemeral, audit, settings)
         self._envelope = envelope
         self._audit = audit
         self._settings = settings
@@ -49,22 +50,12 @@ class RecoveryService:
         stored = self._envelope.open(
             record.reset_code, user_id=user.id, purpose=RESET_CODE_PURPOSE
         ).decode("ascii")
-        result = await self._ephemeral.settle(
-            Purpose.RESET_CODE, user.id, address, correct=reset_codes_match(stored, typed)
+        attempt = await self._log.settle(
+            Purpose.RESET_CODE, user, address, correct=reset_codes_match(stored, typed)
         )
-        now = datetime.fromtimestamp(self._settings.clock(), UTC)
-        if result.outcome is not Outcome.ACCEPTED:
-            verdict = Verdict(result.outcome.value)
-            await self._audit.failed_attempt(
-                EventKind.RESET_CODE_FAILED,
-                user_id=user.id,
-                office_id=user.office_id,
-                address=address,
-                outcome=verdict.value,
-                retry_after=result.retry_after,
-                at=now,
-            )
-            return Attempt(verdict, retry_after=result.retry_after)
+        if not attempt.accepted:
+            return attempt
+        now = self._settings.now()
         try:
             # Only the enrollment the code was read from: of two recoveries racing with
             # one reset code, one voids it and the other finds it gone.

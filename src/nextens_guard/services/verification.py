@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 
 from .. import otp
 from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..crypto import Envelope
-from ..ephemeral.base import Ephemeral, Outcome, Purpose
+from ..ephemeral.base import Ephemeral, Purpose
 from ..settings import GuardSettings
 from ..store.base import Store
+from .attempts_log import AttemptLog
 from .audit import Audit, EventKind
 
 __all__ = ["SECRET_PURPOSE", "CodeChecker", "VerificationService"]
@@ -22,8 +23,7 @@ class CodeChecker:
     """Checks a typed code against one secret and counts the attempt in shared state."""
 
     def __init__(self, ephemeral: Ephemeral, audit: Audit, settings: GuardSettings) -> None:
-        self._ephemeral = ephemeral
-        self._audit = audit
+        self._log = AttemptLog(ephemeral, audit, settings)
         self._settings = settings
 
     async def attempt(self, user: GuardUser, secret: str, raw: str | None, address: str) -> Attempt:
@@ -44,26 +44,10 @@ class CodeChecker:
             if check.drift_steps is not None and check.drift_steps > 0
             else None
         )
-        result = await self._ephemeral.settle(
-            Purpose.CODE, user.id, address, correct=check.correct, step=check.step, burn=burn
+        settled = await self._log.settle(
+            Purpose.CODE, user, address, correct=check.accepted, step=check.step, burn=burn
         )
-        verdict = Verdict(result.outcome.value)
-        if result.outcome is not Outcome.ACCEPTED:
-            await self._record_failure(user, address, verdict, result.retry_after)
-        return Attempt(verdict, retry_after=result.retry_after, drift_steps=check.drift_steps)
-
-    async def _record_failure(
-        self, user: GuardUser, address: str, verdict: Verdict, retry_after: int
-    ) -> None:
-        await self._audit.failed_attempt(
-            EventKind.CODE_FAILED,
-            user_id=user.id,
-            office_id=user.office_id,
-            address=address,
-            outcome=verdict.value,
-            retry_after=retry_after,
-            at=datetime.fromtimestamp(self._settings.clock(), UTC),
-        )
+        return replace(settled, drift_steps=check.drift_steps)
 
 
 class VerificationService:
@@ -92,7 +76,7 @@ class VerificationService:
         attempt = await self._checker.attempt(user, secret.decode("ascii"), raw, address)
         if not attempt.accepted:
             return attempt
-        now = datetime.fromtimestamp(self._settings.clock(), UTC)
+        now = self._settings.now()
         await self._store.touch_verified(user.id, now=now)
         await self._audit.own(EventKind.VERIFIED, user, address=address, at=now)
         return Attempt(Verdict.ACCEPTED, generation=record.generation)
