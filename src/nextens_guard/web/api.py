@@ -1,9 +1,10 @@
 """The guard's pages as JSON, for single-page apps: one representation beside the HTML.
 
 A page handler computes one outcome (a page with its values, a refusal, a step to go
-on to, a page that is not for this user now) and the page kit hands it either to a
-template or to this module. So the JSON answers go through the very same gates,
-services, limits, form tokens and audit as the forms; only the rendering differs.
+on to, a page that is not for this user now) and ``rendering.py`` (for a refusal or a
+detour, ``detour.py``) hands it either to a template or to this module. So the JSON
+answers go through the very same gates, services, limits, form tokens and audit as the
+forms; only the rendering differs.
 
 Shapes (the OpenAPI description in ``openapi.py`` is built from the tables here):
 
@@ -260,7 +261,7 @@ def _office_page(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# Keyed by template: every page the kit renders has exactly one JSON view.
+# Keyed by template: every page the guard renders has exactly one JSON view.
 PAGES: dict[str, PageView] = {
     "enroll_install.html": PageView(
         "install",

@@ -170,7 +170,7 @@ def _schema_name(template: str) -> str:
 
 
 def _gate_statuses(who: Who) -> list[int]:
-    """What the gate of a page answers instead of the page (see ``PageKit._gate*``)."""
+    """What the gate of a page answers instead of the page (see ``gates.py``)."""
     if who == "anyone":
         return []
     # 409: a step out of order, or the office in another state than the page is for.

@@ -1,46 +1,109 @@
-"""The guard's own pages as one ASGI app, mounted by the middleware under its prefix."""
+"""The guard's own pages as one ASGI app, served by the middleware under its prefix.
+
+It puts the routes of each audience together behind a body limit, error pages and the
+security headers, and answers for the middleware when it refuses a request.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import TYPE_CHECKING
+
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.requests import Request
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..guard import Guard
+from ..backend import BackendError
+from ..errors import ServiceUnavailable
 from ..http import SecurityHeaders
-from .admin_pages import AdminPages
-from .kit import HOST_ROOT_KEY
-from .office_pages import OfficePages
-from .user_pages import UserPages
+from .admin_routes import AdminRoutes
+from .help_routes import HelpRoutes
+from .kit import Kit
+from .links import HOST_ROOT_KEY
+from .office_routes import OfficeRoutes
+from .rendering import Rendering
+from .user_routes import UserRoutes
 
-__all__ = ["HOST_ROOT_KEY", "GuardPages"]
+if TYPE_CHECKING:
+    from ..guard import Guard
+
+__all__ = ["GuardPages"]
+
+logger = logging.getLogger("nextens_guard.web")
+
+# RFC 6455 7.4.1: 1011, the server cannot serve the request.
+_WS_INTERNAL_ERROR = 1011
 
 
-class GuardPages(UserPages, OfficePages, AdminPages):
+class GuardPages:
     """Every guard page, behind a body limit, error pages and the security headers."""
 
     def __init__(self, guard: Guard) -> None:
-        super().__init__(guard)
+        kit = Kit.of(guard)
+        self._rendering = kit.rendering
         inner = Router(
             routes=[
-                *self.user_routes(),
-                *self.office_routes(),
-                *self.admin_routes(),
+                *UserRoutes(kit).routes(),
+                *HelpRoutes(kit).routes(),
+                *OfficeRoutes(kit).routes(),
+                *AdminRoutes(kit).routes(),
                 Mount("/static", StaticFiles(packages=[("nextens_guard", "static")])),
             ],
             default=self._not_found,
         )
+        outer = Router(routes=[Mount(guard.settings.prefix, app=inner)], default=self._not_found)
         self._app: ASGIApp = SecurityHeaders(
             RequestBodyLimitMiddleware(
-                self._catch_errors(
-                    Router(
-                        routes=[Mount(guard.settings.prefix, app=inner)], default=self._not_found
-                    )
-                ),
-                max_body_size=guard.settings.max_body_bytes,
+                _catch_errors(outer, self._rendering), max_body_size=guard.settings.max_body_bytes
             )
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request for a path at or below the prefix, with the host's scope."""
+        scope[HOST_ROOT_KEY] = scope.get("root_path", "")
         await self._app(scope, receive, send)
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        """Answer a request the guard cannot serve now (a 503 when a part is down): the
+        error page or its JSON, with the security headers; a websocket is closed."""
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": _WS_INTERNAL_ERROR})
+            return
+        response = self._rendering.error_page(Request(scope, receive), status)
+        await SecurityHeaders(response)(scope, receive, send)
+
+    async def _not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._rendering.error_page(Request(scope, receive), 404)(scope, receive, send)
+
+
+def _catch_errors(app: ASGIApp, rendering: Rendering) -> ASGIApp:
+    """Turn any failure into a clear page: 503 when a part is down, else a plain 500.
+
+    Never a stack trace to the browser, whatever the host's debug setting.
+    """
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await app(scope, receive, tracking_send)
+        except (ServiceUnavailable, BackendError) as exc:
+            logger.warning("guard page unavailable: %s", type(exc).__name__)
+            if not started:
+                await rendering.error_page(Request(scope), 503)(scope, receive, send)
+        except Exception as exc:
+            if type(exc).__name__ == "_RequestBodyTooLarge":
+                raise  # answered with 413 by the body limit around us
+            logger.exception("guard page failed")
+            if not started:
+                await rendering.error_page(Request(scope), 500)(scope, receive, send)
+
+    return guarded

@@ -1,0 +1,33 @@
+"""Pages for anyone, logged in or not: the clock-sync help and the JSON description."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Router
+
+from .kit import Kit
+from .links import host_root
+from .openapi import describe
+
+__all__ = ["HelpRoutes"]
+
+
+class HelpRoutes:
+    def __init__(self, kit: Kit) -> None:
+        self._kit = kit
+
+    def routes(self) -> list[BaseRoute]:
+        route = self._kit.answers.route
+        return [
+            route("/help/sync", self.help_sync),
+            route("/openapi.json", self.openapi),
+        ]
+
+    async def help_sync(self, request: Request) -> Response:
+        return self._kit.rendering.render(request, "help_sync.html")
+
+    async def openapi(self, request: Request) -> Response:
+        """The description of these pages' JSON, for anyone, like the help (see openapi.py)."""
+        router: Router = request.scope["router"]
+        return JSONResponse(describe(router.routes, server=host_root(request)))

@@ -1,0 +1,54 @@
+"""Where the guard's pages point: the host's root, a local ``next``, guard URLs, the login.
+
+Inside the pages ``root_path`` is the host's root path plus the guard's prefix; the
+host's own root path is kept under ``HOST_ROOT_KEY`` when a request enters the pages.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from ..http import local_target, with_query
+
+__all__ = [
+    "HOST_ROOT_KEY",
+    "client_address",
+    "guard_url",
+    "here",
+    "host_root",
+    "login_url",
+    "next_target",
+]
+
+HOST_ROOT_KEY = "nextens_guard.host_root"
+
+
+def host_root(request: HTTPConnection) -> str:
+    """The host app's root path, without the guard's prefix."""
+    return str(request.scope.get(HOST_ROOT_KEY, ""))
+
+
+def next_target(request: HTTPConnection) -> str:
+    """Where to go when done: the local ``next`` of the query, else the host's home page."""
+    return local_target(request.query_params.get("next"), f"{host_root(request)}/")
+
+
+def guard_url(request: HTTPConnection, path: str, *, keep_next: bool = True) -> str:
+    """The guard page at ``path``, passing this request's ``next`` on unless told not to."""
+    target = request.query_params.get("next") if keep_next else None
+    return with_query(f"{request.scope.get('root_path', '')}{path}", next=target)
+
+
+def login_url(request: HTTPConnection, login_path: str) -> str:
+    """The host's login page, coming back to where this request would go when done."""
+    return with_query(f"{host_root(request)}{login_path}", next=next_target(request))
+
+
+def here(request: HTTPConnection) -> str:
+    """This request's path and query, to come back to."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def client_address(request: HTTPConnection) -> str:
+    """The address that counts for per-address limits and the audit."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,114 @@
+"""How a guard page is answered: a template for a browser, ``api.py``'s JSON for a client
+that asks for it, in the language the browser prefers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from ..csrf import CsrfTokens
+from ..http import wants_json
+from ..settings import GuardSettings
+from . import api
+from .i18n import Translator, negotiate
+from .links import host_root
+from .templating import build_templates
+
+__all__ = ["Rendering", "translator"]
+
+
+def translator(request: HTTPConnection) -> Translator:
+    """The words in the language this request's browser prefers."""
+    return Translator(negotiate(request.headers.get("accept-language")))
+
+
+class Rendering:
+    """The templates and the JSON views of every guard page, and the whole-page errors."""
+
+    def __init__(self, settings: GuardSettings, csrf: CsrfTokens) -> None:
+        self.templates = build_templates(settings.template_loader)
+        self._csrf = csrf
+        self._prefix = settings.prefix
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        **values: Any,
+    ) -> Response:
+        """The page of ``template`` with ``values``, or its JSON view."""
+        t = translator(request)
+        guard_url = request.scope.get("root_path", "")
+        context: dict[str, Any] = {
+            "lang": t.language,
+            "t": t,
+            "guard_url": guard_url,
+            "static_url": f"{guard_url}/static",
+            "app_url": f"{host_root(request)}/",
+            "csrf_token": self._csrf.issue(request.session),
+            "drift": False,
+            "error": None,
+            **values,
+        }
+        if wants_json(request.scope):
+            return api.page(template, status_code, headers, context)
+        return self.templates.TemplateResponse(
+            request,
+            f"nextens_guard/{template}",
+            context,
+            status_code=status_code,
+            headers=headers,
+        )
+
+    def error_page(
+        self,
+        request: Request,
+        status: int,
+        *,
+        message_key: str | None = None,
+        login_url: str | None = None,
+    ) -> Response:
+        """A whole-page error; it reads no session, so it serves a request without one."""
+        t = translator(request)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        key = message_key or f"page.{status}.body"
+        body = t(key) if login_url is None else t(key, login_url=login_url)
+        if wants_json(request.scope):
+            answer: dict[str, str] = {"error": f"http_{status}", "message": body}
+            if login_url:
+                answer["next"] = login_url
+            return JSONResponse(answer, status, headers)
+        # Below the prefix root_path ends with it; a request the middleware refuses is
+        # still at the host's root.
+        guard_url = request.scope.get("root_path", "")
+        if not guard_url.endswith(self._prefix):
+            guard_url += self._prefix
+        return self.templates.TemplateResponse(
+            request,
+            "nextens_guard/error.html",
+            {
+                "lang": t.language,
+                "t": t,
+                "guard_url": guard_url,
+                "static_url": f"{guard_url}/static",
+                "status": status,
+                "heading": t(f"page.{status}.title"),
+                "message": body,
+                "login_url": login_url,
+            },
+            status_code=status,
+            headers=headers,
+        )
+
+    @staticmethod
+    def go_on(request: Request, url: str) -> Response:
+        """Done here, on to ``url``: a 303 for a browser, ``{"next": url}`` for JSON."""
+        if wants_json(request.scope):
+            return api.go_on(url)
+        return RedirectResponse(url, status_code=303)

@@ -1,0 +1,118 @@
+"""The user's pages: enrollment, the code prompt and recovery with the reset code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from ..attempts import Verdict
+from ..decision import Decision
+from .detour import Detour, Elsewhere
+from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
+from .kit import Kit
+from .links import client_address, guard_url, next_target
+
+__all__ = ["UserRoutes"]
+
+_ENROLL = "/enroll"
+_STEPS = 4
+
+
+class UserRoutes:
+    def __init__(self, kit: Kit) -> None:
+        self._kit = kit
+        self._guard = kit.guard
+
+    def routes(self) -> list[BaseRoute]:
+        route = self._kit.answers.route
+        return [
+            route("/enroll", self.enroll_install),
+            route("/enroll/scan", self.enroll_scan),
+            route("/enroll/code", self.enroll_code, "GET", "POST"),
+            route("/enroll/finish", self.enroll_finish, "GET", "POST"),
+            route("/verify", self.verify, "GET", "POST"),
+            route("/recover", self.recover, "GET", "POST"),
+        ]
+
+    # Enrollment: the manual's steps 1, 2, 4 and 5
+
+    async def enroll_install(self, request: Request) -> Response:
+        await self._kit.gates.for_step(request, Decision.ENROLL)
+        return self._kit.rendering.render(
+            request,
+            "enroll_install.html",
+            step=1,
+            total=_STEPS,
+            intro_key="enroll.intro",
+            next_step_url=guard_url(request, "/enroll/scan"),
+        )
+
+    async def enroll_scan(self, request: Request) -> Response:
+        user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        return await self._kit.steps.scan(
+            request, user, total=_STEPS, previous=_ENROLL, following="/enroll/code", shown={}
+        )
+
+    async def enroll_code(self, request: Request) -> Response:
+        user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        return await self._kit.steps.code(
+            request, user, flow=_ENROLL, step=3, total=_STEPS, shown={}
+        )
+
+    async def enroll_finish(self, request: Request) -> Response:
+        user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        return await self._kit.steps.finish(
+            request,
+            user,
+            flow=_ENROLL,
+            step=4,
+            total=_STEPS,
+            complete=self._guard.enrollment.finish,
+            then=next_target(request),
+            shown={"note_key": None, "linked": None},
+        )
+
+    # The code prompt
+
+    async def verify(self, request: Request) -> Response:
+        user = await self._kit.gates.for_step(request, Decision.VERIFY)
+        values: dict[str, Any] = {
+            "form_action": guard_url(request, "/verify"),
+            "recover_url": guard_url(request, "/recover"),
+        }
+        if request.method == "GET":
+            return self._kit.rendering.render(request, "verify.html", **values)
+        form = await self._kit.forms.read(request, "verify.html", values)
+        attempt = await self._guard.verification.verify(
+            user, field(form, "code"), client_address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            raise Detour(Elsewhere(guard_url(request, _ENROLL)))
+        if not attempt.accepted or attempt.generation is None:
+            raise refused("verify.html", values, attempt, CODE_ERRORS)
+        self._guard.mark_verified(request.session, user.id, attempt.generation)
+        return self._kit.rendering.go_on(request, next_target(request))
+
+    # Recovery with the reset code
+
+    async def recover(self, request: Request) -> Response:
+        user = await self._kit.gates.for_step(request, Decision.VERIFY)
+        values: dict[str, Any] = {
+            "form_action": guard_url(request, "/recover"),
+            "verify_url": guard_url(request, "/verify"),
+        }
+        if request.method == "GET":
+            return self._kit.rendering.render(request, "recover.html", **values)
+        form = await self._kit.forms.read(request, "recover.html", values)
+        attempt = await self._guard.recovery.recover(
+            user, field(form, "reset_code"), client_address(request)
+        )
+        if attempt.verdict is Verdict.NOT_ENROLLED:
+            raise Detour(Elsewhere(guard_url(request, _ENROLL)))
+        if not attempt.accepted:
+            raise refused("recover.html", values, attempt, RESET_CODE_ERRORS)
+        self._guard.forget_verified(request.session)
+        return self._kit.rendering.go_on(request, guard_url(request, _ENROLL))
