@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -90,7 +89,7 @@ class OfficeRoutes:
             and len(marker) == 2
             and marker[0] == admin.id
             and isinstance(marker[1], int | float)
-            and 0 <= time.time() - marker[1] < PASSWORD_STEP_SECONDS
+            and 0 <= self._guard.settings.clock() - marker[1] < PASSWORD_STEP_SECONDS
         ):
             raise Detour(Elsewhere(guard_url(request, f"{_WIZARD}/password")))
         return admin, wizard
@@ -131,7 +130,7 @@ class OfficeRoutes:
         if request.method == "GET":
             return self._kit.rendering.render(request, "activate_password.html", **values)
         await self._kit.steps.confirm_password(request, admin, "activate_password.html", values)
-        request.session[_CONFIRMED_KEY] = [admin.id, int(time.time())]
+        request.session[_CONFIRMED_KEY] = [admin.id, int(self._guard.settings.clock())]
         return self._kit.rendering.go_on(request, guard_url(request, f"{_WIZARD}/code"))
 
     async def activate_code(self, request: Request) -> Response:
