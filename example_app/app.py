@@ -19,10 +19,15 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from nextens_guard import GuardSettings, ServiceUnavailable, TwoFactorMiddleware
-from nextens_guard.guard import Guard
+from nextens_guard import (
+    AuditEvent,
+    EventKind,
+    Guard,
+    GuardSettings,
+    ServiceUnavailable,
+    TwoFactorMiddleware,
+)
 from nextens_guard.http import local_target
-from nextens_guard.services.audit import AuditEvent, EventKind
 
 from .backend import SESSION_USER_KEY, DemoBackend
 from .demo_data import ACTIVE_AT_START, OFFICES
@@ -149,14 +154,21 @@ def build_app(
     guard_options: Mapping[str, Any] | None = None,
 ) -> ExampleApp:
     backend = DemoBackend()
-    holder: dict[str, Guard] = {}
+    core = (
+        Guard(
+            backend=backend,
+            settings=guard_settings(secrets, database_url, redis_url, guard_options),
+        )
+        if guard
+        else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if "guard" in holder:
+        if core is not None:
             try:
-                await holder["guard"].startup()
-                await seed_demo_policy(holder["guard"], fresh=fresh)
+                await core.startup()
+                await seed_demo_policy(core, fresh=fresh)
             except ServiceUnavailable as exc:
                 # The app still serves; the guard answers 503 until the part is back.
                 logger.warning("demo data not checked: %s", exc)
@@ -176,14 +188,6 @@ def build_app(
     app.state.guarded = guard
 
     # This is all it takes to put two-step verification in front of an app.
-    inner: ASGIApp = app
-    if guard:
-        two_factor = TwoFactorMiddleware(
-            app,
-            backend=backend,
-            settings=guard_settings(secrets, database_url, redis_url, guard_options),
-        )
-        holder["guard"] = two_factor.guard
-        inner = two_factor
+    inner: ASGIApp = app if core is None else TwoFactorMiddleware(app, guard=core)
     outer = SessionMiddleware(inner, secret_key=secrets.session_secret, same_site="lax")
-    return ExampleApp(outer, holder.get("guard"))
+    return ExampleApp(outer, core)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from nextens_guard.guard import Guard
+from nextens_guard import Guard
 
 from .__main__ import DEFAULT_DATABASE, key_file_for
 from .app import guard_settings, seed_demo_policy

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
-from nextens_guard import GuardUser, ServiceUnavailable, TwoFactorMiddleware
+from nextens_guard import Guard, GuardUser, ServiceUnavailable, TwoFactorMiddleware
 from nextens_guard.fastapi import verified_user
 
 from .__main__ import prepare, serving_options
@@ -45,17 +45,19 @@ def build_app(
     guard_options: Mapping[str, Any] | None = None,
 ) -> ExampleApp:
     backend = DemoBackend()
-    two_factor: TwoFactorMiddleware | None = None
+    # One guard for the middleware, the route dependency and the demo data alike.
+    guard = Guard(
+        backend=backend, settings=guard_settings(secrets, database_url, redis_url, guard_options)
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        if two_factor is not None:
-            try:
-                await two_factor.guard.startup()
-                await seed_demo_policy(two_factor.guard, fresh=fresh)
-            except ServiceUnavailable as exc:
-                # The app still serves; the guard answers 503 until the part is back.
-                logger.warning("demo data not checked: %s", exc)
+        try:
+            await guard.startup()
+            await seed_demo_policy(guard, fresh=fresh)
+        except ServiceUnavailable as exc:
+            # The app still serves; the guard answers 503 until the part is back.
+            logger.warning("demo data not checked: %s", exc)
         yield
 
     api = FastAPI(title="Nextens example (FastAPI)", lifespan=lifespan)
@@ -67,20 +69,16 @@ def build_app(
     api.add_route("/logout", logout, methods=["POST"])
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    current_user = verified_user(backend)
+    current_user = verified_user(guard)
 
     @api.get("/api/me")
     async def me(user: Annotated[GuardUser, Depends(current_user)]) -> Me:
         return Me(username=user.username, display_name=user.label, office_id=user.office_id)
 
     # The guard wraps the FastAPI app like any ASGI app, inside the session middleware.
-    two_factor = TwoFactorMiddleware(
-        api,
-        backend=backend,
-        settings=guard_settings(secrets, database_url, redis_url, guard_options),
-    )
+    two_factor = TwoFactorMiddleware(api, guard=guard)
     outer = SessionMiddleware(two_factor, secret_key=secrets.session_secret, same_site="lax")
-    return ExampleApp(outer, two_factor.guard)
+    return ExampleApp(outer, guard)
 
 
 def main(argv: list[str] | None = None) -> None:

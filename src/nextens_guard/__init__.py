@@ -1,14 +1,25 @@
-"""Two-step verification (TOTP) for any ASGI app."""
+"""Two-step verification (TOTP) for any ASGI app.
+
+Build one :class:`Guard` from your :class:`AuthBackend` and :class:`GuardSettings`, and
+wrap your app in :class:`TwoFactorMiddleware` with it.
+"""
 
 from .__about__ import __version__
 from .backend import AuthBackend, BackendError, GuardUser, Office
+from .decision import Decision
 from .errors import GuardError, ServiceUnavailable
+from .guard import Guard
 from .middleware import TwoFactorMiddleware
+from .services.audit import AuditEvent, EventKind
 from .settings import GuardSettings
 
 __all__ = [
+    "AuditEvent",
     "AuthBackend",
     "BackendError",
+    "Decision",
+    "EventKind",
+    "Guard",
     "GuardError",
     "GuardSettings",
     "GuardUser",

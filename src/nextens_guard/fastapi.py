@@ -3,7 +3,7 @@
 This module needs FastAPI (``pip install 'nextens-guard[fastapi]'``); the rest of the
 package never imports it. For a route behind :class:`~nextens_guard.TwoFactorMiddleware`::
 
-    current_user = verified_user(backend)
+    current_user = verified_user(guard)
 
     @app.get("/api/me")
     async def me(user: Annotated[GuardUser, Depends(current_user)]) -> dict[str, str]:
@@ -26,7 +26,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, status
 from starlette.requests import HTTPConnection
 
-from .backend import AuthBackend, BackendError, GuardUser, ShieldedBackend
+from .backend import BackendError, GuardUser
+from .guard import Guard
 
 # Set by TwoFactorMiddleware for every request it lets through to the host app.
 from .middleware import USER_ID_SCOPE_KEY
@@ -46,18 +47,18 @@ async def verified_user_id(connection: HTTPConnection) -> str:
     return user_id
 
 
-def verified_user(backend: AuthBackend) -> Callable[..., Awaitable[GuardUser]]:
+def verified_user(guard: Guard) -> Callable[..., Awaitable[GuardUser]]:
     """A dependency giving the :class:`~nextens_guard.GuardUser` the guard let through.
 
-    ``backend`` is the one the middleware was given; the user is read from it per
-    request, so the route sees the user as the host knows them now. A backend that
+    ``guard`` is the one the middleware was given; the user is read from its backend
+    per request, so the route sees the user as the host knows them now. A backend that
     cannot answer gives 503, a user it no longer knows 401.
     """
-    shielded = ShieldedBackend(backend)
+    backend = guard.backend
 
     async def guard_user(user_id: Annotated[str, Depends(verified_user_id)]) -> GuardUser:
         try:
-            user = await shielded.get_user(user_id)
+            user = await backend.get_user(user_id)
         except BackendError as exc:
             logger.warning("verified user unavailable: %s", exc)
             raise HTTPException(

@@ -1,15 +1,26 @@
-"""The guard's parts, assembled once per middleware, and their start and stop."""
+"""Guard: the public core. It owns the one per-request decision, the session's proof of
+the second step, the form tokens and what this process knows of each user's state.
+
+The host builds one guard and hands it to :class:`~nextens_guard.TwoFactorMiddleware`;
+the guard's pages, the CLI, the FastAPI dependencies and the host's own code use that
+same object.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import MutableMapping
+from typing import Any
 
 from .backend import AuthBackend, ShieldedBackend
 from .crypto import Envelope
+from .csrf import CsrfTokens
+from .decision import Decision
 from .ephemeral.base import Ephemeral, Limits
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
+from .marker import VERIFIED_KEY, VerifiedMarker
 from .services.audit import Audit
 from .services.enrollment import EnrollmentService
 from .services.office import OfficeService
@@ -21,6 +32,7 @@ from .settings import GuardSettings
 from .state import StateCache, UserState
 from .store.base import Store
 from .store.sql import SQLStore
+from .web.pages import GuardPages
 
 __all__ = ["Guard"]
 
@@ -38,8 +50,14 @@ def limits_from(settings: GuardSettings) -> Limits:
     )
 
 
+Session = MutableMapping[str, Any]
+
+
 class Guard:
-    """Everything below the middleware: backend, store, shared state and the services."""
+    """The decision, the parts it needs (backend, store, shared state) and the services.
+
+    Build it once per app; it is cheap to build and does no I/O until :meth:`startup`.
+    """
 
     def __init__(
         self,
@@ -107,6 +125,12 @@ class Guard:
             settings=settings,
             announce=self.announce,
         )
+        self.markers = VerifiedMarker(
+            clock=settings.clock, max_age=settings.verified_max_age_seconds
+        )
+        self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
+        # The guard's own pages, an ASGI app the middleware serves below the prefix.
+        self.pages = GuardPages(self)
         self.started = False
         self._starting: asyncio.Lock | None = None
 
@@ -141,3 +165,56 @@ class Guard:
             state = await self.policy.state_of(user_id)
             self.cache.put(user_id, state, epoch=epoch)
         return state
+
+    def decide_cached(self, user_id: str | None, session: Session) -> Decision | None:
+        """:meth:`decide` from what this process holds; None when it must ask the store.
+
+        The middleware calls this first: for a verified request it is the whole cost of
+        the guard, so it stays synchronous and allocates nothing.
+        """
+        if user_id is None:
+            return self._anonymous(session)
+        state = self.cache.get(user_id)
+        if state is None:
+            return None
+        return self._judge(user_id, state, session)
+
+    async def decide(self, user_id: str | None, session: Session) -> Decision:
+        """Pass, enroll or verify: what the guard does with a request of ``user_id``.
+
+        ``user_id`` is who the host says logged in with a password (None: nobody).
+        A marker in ``session`` that does not belong to that user is dropped, so no
+        verification outlives the login it was made for. Raises when a part the
+        decision needs is down; callers fail closed.
+        """
+        if user_id is None:
+            return self._anonymous(session)
+        state = self.cache.get(user_id)
+        if state is None:
+            await self.startup()
+            state = await self.state_of(user_id)
+        return self._judge(user_id, state, session)
+
+    def _judge(self, user_id: str, state: UserState, session: Session) -> Decision:
+        if not state.required or self.markers.valid(session, user_id, state.generation):
+            return Decision.PASS
+        self.markers.forget_unless_for(session, user_id)
+        return Decision.ENROLL if state.generation is None else Decision.VERIFY
+
+    @staticmethod
+    def _anonymous(session: Session) -> Decision:
+        # Nobody is logged in: no marker outlives a logout.
+        if VERIFIED_KEY in session:
+            del session[VERIFIED_KEY]
+        return Decision.ANONYMOUS
+
+    def mark_verified(self, session: Session, user_id: str, generation: int) -> None:
+        """Record in ``session`` that ``user_id`` gave the second step for ``generation``."""
+        self.markers.mark(session, user_id, generation)
+
+    def forget_verified(self, session: Session, *, unless_for: str | None = None) -> None:
+        """Drop the session's proof of the second step (unless it names ``unless_for``)."""
+        if unless_for is None:
+            self.markers.forget(session)
+        else:
+            self.markers.forget_unless_for(session, unless_for)

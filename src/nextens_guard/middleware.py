@@ -1,9 +1,9 @@
-"""TwoFactorMiddleware: per request, pass, send to enrollment, or send to the code prompt.
+"""TwoFactorMiddleware: ASGI plumbing around the guard's one decision.
 
-It sits inside the host's SessionMiddleware. A verified request costs one call to the
-backend's ``authenticated_user_id`` (a session read) and two dictionary lookups; the
-database, Redis and the backend's slow paths are only touched when the per-process
-cache does not know the user, which published invalidations keep honest.
+It sits inside the host's SessionMiddleware, asks :meth:`Guard.decide` per request
+and acts on the answer: the host app, the guard's pages, a redirect to enrollment or
+the code prompt, or a 503 when a part is down. A verified request costs one call to
+the backend's ``authenticated_user_id`` (a session read) and two dictionary lookups.
 """
 
 from __future__ import annotations
@@ -11,24 +11,17 @@ from __future__ import annotations
 import logging
 import posixpath
 
-from starlette._utils import get_route_path
 from starlette.datastructures import URL
-from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .backend import AuthBackend
-from .ephemeral.base import Ephemeral
+from .decision import Decision
 from .errors import ServiceUnavailable
 from .guard import Guard
 from .http import SECURITY_HEADERS, wants_json, with_query
 from .marker import VERIFIED_KEY
-from .settings import GuardSettings
-from .state import UserState
-from .store.base import Store
-from .web.pages import HOST_ROOT_KEY, GuardPages
 
-__all__ = ["TwoFactorMiddleware"]
+__all__ = ["USER_ID_SCOPE_KEY", "TwoFactorMiddleware"]
 
 logger = logging.getLogger("nextens_guard")
 
@@ -38,12 +31,28 @@ USER_ID_SCOPE_KEY = "nextens_guard.user_id"
 
 # RFC 6455 7.4.1: 1008 is "policy violation"; sent before accept, the server answers 403.
 WS_POLICY_VIOLATION = 1008
+WS_INTERNAL_ERROR = 1011
 
 
 def normalise_path(path: str) -> str:
     """The path a lenient router might resolve ``path`` to: no ``//``, ``.`` or ``..``."""
     clean = posixpath.normpath("/" + path.lstrip("/")) if path else "/"
     return "/" + clean.lstrip("/")
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the app's ``root_path``, as Starlette's router matches it.
+
+    Starlette has this rule only in a private module (``starlette._utils``), which may
+    change in any release, so it is written out here.
+    """
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
 
 
 class TwoFactorMiddleware:
@@ -55,20 +64,11 @@ class TwoFactorMiddleware:
     reach a protected page.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        backend: AuthBackend,
-        settings: GuardSettings,
-        store: Store | None = None,
-        ephemeral: Ephemeral | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, guard: Guard) -> None:
         self.app = app
-        self.guard = Guard(backend=backend, settings=settings, store=store, ephemeral=ephemeral)
-        self.pages = GuardPages(self.guard)
+        self.guard = guard
+        settings = guard.settings
         self.prefix = settings.prefix
-        self.markers = self.pages.markers
         exempt = [p.rstrip("/") or "/" for p in settings.exempt_paths]
         self.exempt_exact = frozenset(exempt)
         # "/" exempts the home page alone: as a prefix it would exempt every page.
@@ -78,12 +78,10 @@ class TwoFactorMiddleware:
         # every request is neither and goes straight to the decision.
         self._special_exact = frozenset({self.prefix, *exempt})
         self._special_prefixes = (self._pages_below, *self.exempt_prefixes)
-        # Our own methods are bound once, since the decision reads them on every request.
-        # The host backend's method is looked up per request: a host may hand over an
-        # object that chooses its implementation at call time.
-        self._host_backend = self.guard.host_backend
-        self._cached_state = self.guard.cache.get
-        self._marker_valid = self.markers.valid
+        # Bound once, since every request reads them. The host backend's method is
+        # looked up per request: a host may choose its implementation at call time.
+        self._host_backend = guard.host_backend
+        self._decide_cached = guard.decide_cached
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -98,39 +96,32 @@ class TwoFactorMiddleware:
             logger.error("SessionMiddleware must wrap TwoFactorMiddleware")
             await self._refuse(scope, receive, send, 503)
             return
-        path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+        path = route_path(scope) if scope.get("root_path") else scope["path"]
         if (
             path in self._special_exact or path.startswith(self._special_prefixes)
         ) and await self._served_without_decision(path, scope, receive, send):
             return
 
-        # The per-request decision: pass, or send to enrollment or the code prompt. It is
-        # written out here, not in a method of its own, because a verified request is
-        # the common case and every extra coroutine frame shows in its time.
+        # Written out here rather than in a method: a verified request is the common
+        # case and every extra coroutine frame shows in its time.
         try:
             user_id = await self._host_backend.authenticated_user_id(scope)
-            state = None if user_id is None else self._cached_state(user_id)
-            if state is None and user_id is not None:
-                state = await self._state_of(user_id)
+            decision = self._decide_cached(user_id, session)
+            if decision is None:
+                decision = await self.guard.decide(user_id, session)
         except Exception as exc:
             # Backend, database or Redis: fail closed, and say nothing secret.
             logger.warning("two-step check unavailable: %s", type(exc).__name__)
             await self._refuse(scope, receive, send, 503)
             return
-        if user_id is None or state is None:
-            # Nobody is logged in: the host's pages decide, and no marker outlives a logout.
-            if VERIFIED_KEY in session:
-                del session[VERIFIED_KEY]
-            await self.app(scope, receive, send)
-            return
-        if not state.required or self._marker_valid(session, user_id, state.generation):
+        if decision is Decision.PASS:
             # The user the guard let through, for the host's routes (nextens_guard.fastapi).
             scope[USER_ID_SCOPE_KEY] = user_id
             await self.app(scope, receive, send)
-            return
-        self.markers.forget_unless_for(session, user_id)
-        action = "enroll" if state.generation is None else "verify"
-        await self._send_to(action, scope, receive, send)
+        elif decision is Decision.ANONYMOUS:
+            await self.app(scope, receive, send)  # the host's pages decide
+        else:
+            await self._send_to(decision, scope, receive, send)
 
     async def _served_without_decision(
         self, path: str, scope: Scope, receive: Receive, send: Send
@@ -144,29 +135,23 @@ class TwoFactorMiddleware:
         if VERIFIED_KEY in scope["session"]:
             # Login and logout pages are exempt: a marker must not outlive the login it
             # was made for, even when the host keeps the rest of the session.
-            await self._forget_stale_marker(scope)
+            try:
+                user_id = await self._host_backend.authenticated_user_id(scope)
+            except Exception:
+                user_id = None  # cannot tell who it is for: drop it
+            self.guard.forget_verified(scope["session"], unless_for=user_id)
         await self.app(scope, receive, send)
         return True
 
-    async def _state_of(self, user_id: str) -> UserState:
-        """The user's state when this process has none cached: from the database."""
-        await self.guard.startup()
-        return await self.guard.state_of(user_id)
-
     async def _serve_pages(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[HOST_ROOT_KEY] = scope.get("root_path", "")
         if not self.guard.started:
-            await self._start_or_refuse(scope, receive, send)
-            if not self.guard.started:
+            try:
+                await self.guard.startup()
+            except Exception as exc:
+                logger.warning("guard not started yet: %s", type(exc).__name__)
+                await self._refuse(scope, receive, send, 503)
                 return
-        await self.pages(scope, receive, send)
-
-    async def _forget_stale_marker(self, scope: Scope) -> None:
-        try:
-            user_id = await self.guard.host_backend.authenticated_user_id(scope)
-        except Exception:
-            user_id = None  # cannot tell who it is for: drop it
-        self.markers.forget_unless_for(scope["session"], user_id)
+        await self.guard.pages(scope, receive, send)
 
     def _is_exempt(self, path: str) -> bool:
         # Normalising costs more than matching, so it only runs for a path that matches.
@@ -189,19 +174,13 @@ class TwoFactorMiddleware:
 
         return lifespan_receive
 
-    async def _start_or_refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.guard.startup()
-        except Exception as exc:
-            logger.warning("guard not started yet: %s", type(exc).__name__)
-            await self._refuse(scope, receive, send, 503)
-
-    async def _send_to(self, action: str, scope: Scope, receive: Receive, send: Send) -> None:
-        root = scope.get("root_path", "")
-        page = f"{root}{self.prefix}/{action}"
+    async def _send_to(
+        self, decision: Decision, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
             return
+        page = f"{scope.get('root_path', '')}{self.prefix}/{decision.value}"
         if scope["method"] in ("GET", "HEAD"):
             url = URL(scope=scope)
             target = url.path + (f"?{url.query}" if url.query else "")
@@ -209,24 +188,18 @@ class TwoFactorMiddleware:
         response: Response
         if wants_json(scope):
             response = JSONResponse(
-                {"error": "two_factor_required", "action": action, "url": page},
+                {"error": "two_factor_required", "action": decision.value, "url": page},
                 status_code=401,
             )
         else:
             response = RedirectResponse(page, status_code=303)
-        _secure(response)
+        for name, value in SECURITY_HEADERS:
+            response.headers[name] = value
+        response.headers.add_vary_header("Cookie")
         await response(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1011})
+            await send({"type": "websocket.close", "code": WS_INTERNAL_ERROR})
             return
-        response = self.pages.error_response(HTTPConnection(scope), status)  # type: ignore[arg-type]
-        _secure(response)
-        await response(scope, receive, send)
-
-
-def _secure(response: Response) -> None:
-    for name, value in SECURITY_HEADERS:
-        response.headers[name] = value
-    response.headers.add_vary_header("Cookie")
+        await self.guard.pages.refuse(scope, receive, send, status)

@@ -43,7 +43,7 @@ AES_KEY_BYTES = 32
 
 @dataclass(frozen=True, kw_only=True)
 class GuardSettings:
-    """Configuration of :class:`~nextens_guard.TwoFactorMiddleware`.
+    """Configuration of a :class:`~nextens_guard.Guard`.
 
     ``secret_key`` signs the guard's form tokens; ``encryption_keys`` maps key ids to
     32-byte AES keys, the first one encrypting new secrets and every one decrypting,

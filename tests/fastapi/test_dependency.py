@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from example_app.backend import SESSION_USER_KEY, DemoBackend
-from nextens_guard import GuardSettings, GuardUser, TwoFactorMiddleware
+from nextens_guard import Guard, GuardSettings, GuardUser, TwoFactorMiddleware
 from nextens_guard.fastapi import USER_ID_SCOPE_KEY, verified_user, verified_user_id
 from nextens_guard.store.sql import SQLStore
 from tests.support import Browser, Parts, browser
@@ -23,10 +23,10 @@ from tests.support import Browser, Parts, browser
 SESSION_SECRET = "a session secret for the dependency tests"
 
 
-def host_api(backend: DemoBackend) -> FastAPI:
+def host_api(guard: Guard) -> FastAPI:
     """A FastAPI host with a password-less login (the guard only reads the session)."""
     api = FastAPI()
-    current_user = verified_user(backend)
+    current_user = verified_user(guard)
 
     @api.post("/login/{user_id}")
     async def log_in(user_id: str, request: Request) -> dict[str, str]:
@@ -45,6 +45,14 @@ def host_api(backend: DemoBackend) -> FastAPI:
     return api
 
 
+# Settings for a guard whose store and shared state these tests never reach.
+UNUSED_SETTINGS = GuardSettings(
+    secret_key="a signing secret for tests of the dependency alone",
+    encryption_keys={"k1": b"k" * 32},
+    database_url="sqlite:///never-opened.sqlite3",
+)
+
+
 def settings_for(parts: Parts) -> GuardSettings:
     return GuardSettings(
         secret_key=parts.secrets.guard_secret,
@@ -60,7 +68,8 @@ def settings_for(parts: Parts) -> GuardSettings:
 
 @pytest.fixture
 def unguarded() -> Iterator[TestClient]:
-    app = SessionMiddleware(host_api(DemoBackend()), secret_key=SESSION_SECRET)
+    guard = Guard(backend=DemoBackend(), settings=UNUSED_SETTINGS)
+    app = SessionMiddleware(host_api(guard), secret_key=SESSION_SECRET)
     with TestClient(app, follow_redirects=False) as client:
         yield client
 
@@ -85,9 +94,9 @@ def switch_on(parts: Parts, office_id: str) -> None:
 def added_with_add_middleware(parts: Parts) -> Iterator[Browser]:
     """The guard added the FastAPI way: the middleware added last runs first."""
     switch_on(parts, "rotterdam")
-    backend = DemoBackend()
-    api = host_api(backend)
-    api.add_middleware(TwoFactorMiddleware, backend=backend, settings=settings_for(parts))
+    guard = Guard(backend=DemoBackend(), settings=settings_for(parts))
+    api = host_api(guard)
+    api.add_middleware(TwoFactorMiddleware, guard=guard)
     api.add_middleware(SessionMiddleware, secret_key=SESSION_SECRET)
     with browser(api, parts.clock) as someone:  # type: ignore[arg-type]
         yield someone
@@ -158,14 +167,16 @@ def answer_of(dependency: Callable[..., Awaitable[GuardUser]], user_id: str) -> 
 
 
 def test_a_host_backend_that_cannot_answer_gives_503_and_names_nothing_of_it() -> None:
-    refused = answer_of(verified_user(DownBackend()), "bram")
+    guard = Guard(backend=DownBackend(), settings=UNUSED_SETTINGS)
+    refused = answer_of(verified_user(guard), "bram")
 
     assert refused.status_code == 503
     assert "10.0.0.7" not in str(refused.detail)
 
 
 def test_a_user_the_host_no_longer_knows_gets_401() -> None:
-    assert answer_of(verified_user(ForgetfulBackend()), "bram").status_code == 401
+    guard = Guard(backend=ForgetfulBackend(), settings=UNUSED_SETTINGS)
+    assert answer_of(verified_user(guard), "bram").status_code == 401
 
 
 def test_the_scope_key_a_starlette_route_reads_is_the_documented_one() -> None:

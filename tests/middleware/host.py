@@ -271,13 +271,13 @@ def build_host(
         ],
         lifespan=lifespan,
     )
-    middleware = TwoFactorMiddleware(
-        app,
+    guard = Guard(
         backend=cast(AuthBackend, backend if backend is not None else demo_backend()),
         settings=settings_for(parts, **guard_options),
         store=cast(Store | None, store),
         ephemeral=cast(Ephemeral | None, ephemeral),
     )
+    middleware = TwoFactorMiddleware(app, guard=guard)
     made.append(middleware)
     stack: ASGIApp = middleware
     if sessions:

@@ -3,7 +3,7 @@
 The host's settings and backend live in the host's code, so the command line imports a
 factory from it. The factory takes no arguments, or the keyword arguments
 ``database_url`` and ``redis_url`` (None when not given on the command line), and
-returns a :class:`~nextens_guard.guard.Guard`, a ``(GuardSettings, AuthBackend)`` pair,
+returns a :class:`~nextens_guard.Guard`, a ``(GuardSettings, AuthBackend)`` pair,
 or anything with a ``guard`` attribute (a ``TwoFactorMiddleware``). ``--database-url``
 and ``--redis-url`` replace what the factory's settings say.
 """

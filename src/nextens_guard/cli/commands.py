@@ -282,7 +282,7 @@ async def keys_rotate(guard: Guard, args: argparse.Namespace, actor: str) -> int
         AuditEvent(
             kind=EventKind.KEYS_ROTATED,
             outcome="ok" if report.complete else "incomplete",
-            at=datetime.fromtimestamp(guard.settings.clock(), UTC),
+            at=guard.settings.now(),
             actor_id=actor,
             detail=(
                 f"key={report.key_id} resealed={report.resealed} "
