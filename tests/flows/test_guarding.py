@@ -59,6 +59,16 @@ def test_the_login_page_and_static_files_stay_reachable(user: Browser) -> None:
     assert user.post("/logout").status_code == 303
 
 
+def test_a_missing_guard_file_is_a_404_page_and_posting_to_one_a_plain_405(
+    user: Browser,
+) -> None:
+    missing = user.get("/2fa/static/no-such-file.css")
+    assert missing.status_code == 404
+    assert "Niet gevonden" in missing.text
+
+    assert user.post("/2fa/static/guard.css").status_code == 405
+
+
 def test_an_unverified_websocket_is_refused_before_it_is_accepted(user: Browser) -> None:
     enrolled_and_logged_in_again(user)
     with pytest.raises(WebSocketDisconnect) as refused, user.client.websocket_connect("/ws/echo"):

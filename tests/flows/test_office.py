@@ -137,6 +137,23 @@ def test_the_password_step_cannot_be_skipped(user: Browser) -> None:
     assert status_of(user) == "inactive"
 
 
+def test_the_wizards_password_step_holds_for_fifteen_minutes_by_the_guards_clock(
+    user: Browser,
+) -> None:
+    user.login("anna")
+    user.get("/2fa/office/activate")
+    user.scan_at("/2fa/office/activate/scan")
+    assert user.submit("/2fa/office/activate/password", password="nextens-demo").status_code == 303
+    user.clock.advance(14 * 60)
+    assert user.get("/2fa/office/activate/code").status_code == 200
+
+    user.clock.advance(2 * 60)
+
+    answer = user.get("/2fa/office/activate/code")
+    assert answer.status_code == 303
+    assert location(answer).startswith("/2fa/office/activate/password")
+
+
 def test_a_wrong_password_in_the_wizard_is_refused_and_counts_toward_the_lockout(
     user: Browser,
 ) -> None:

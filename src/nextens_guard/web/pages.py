@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -99,6 +101,16 @@ def _catch_errors(app: ASGIApp, rendering: Rendering) -> ASGIApp:
             logger.warning("guard page unavailable: %s", type(exc).__name__)
             if not started:
                 await rendering.error_page(Request(scope), 503)(scope, receive, send)
+        except HTTPException as exc:
+            # StaticFiles answers a missing file or a wrong method by raising; the
+            # routes' own wrong method is a plain 405, so this one is too.
+            if not started:
+                response: Response = (
+                    rendering.error_page(Request(scope), 404)
+                    if exc.status_code == 404
+                    else PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)
+                )
+                await response(scope, receive, send)
         except Exception as exc:
             if type(exc).__name__ == "_RequestBodyTooLarge":
                 raise  # answered with 413 by the body limit around us
