@@ -5,6 +5,7 @@ wrap your app in :class:`TwoFactorMiddleware` with it.
 """
 
 from .__about__ import __version__
+from .attempts import Attempt, Verdict
 from .backend import AuthBackend, BackendError, GuardUser, Office
 from .decision import Decision
 from .errors import GuardError, ServiceUnavailable
@@ -14,6 +15,7 @@ from .services.audit import AuditEvent, EventKind
 from .settings import GuardSettings
 
 __all__ = [
+    "Attempt",
     "AuditEvent",
     "AuthBackend",
     "BackendError",
@@ -26,5 +28,6 @@ __all__ = [
     "Office",
     "ServiceUnavailable",
     "TwoFactorMiddleware",
+    "Verdict",
     "__version__",
 ]

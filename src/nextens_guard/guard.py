@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .attempts import Attempt, Verdict
 from .backend import AuthBackend, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
 from .decision import Decision
-from .ephemeral.base import Ephemeral, Limits
+from .ephemeral.base import Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
 from .marker import VERIFIED_KEY, VerifiedMarker
@@ -207,6 +208,24 @@ class Guard:
         if VERIFIED_KEY in session:
             del session[VERIFIED_KEY]
         return Decision.ANONYMOUS
+
+    async def check_login(
+        self, login: str, address: str, check_password: Callable[[], Awaitable[bool]]
+    ) -> Attempt:
+        """The host's own password login, held to the guard's limits across every process.
+
+        ``login`` is what the user typed as their name, ``address`` the client's address
+        and ``check_password`` the host's own check, awaited only when the name and
+        address are not locked out, so a locked-out guesser costs no password hash.
+        Counted per typed name, so unknown names are limited like known ones. The answer
+        is ``ACCEPTED``, ``REJECTED`` or ``LOCKED`` (``retry_after`` seconds to wait).
+        """
+        key = "login:" + login.strip().casefold()
+        wait = await self.ephemeral.retry_after(Purpose.PASSWORD, key, address)
+        if wait > 0:
+            return Attempt(Verdict.LOCKED, retry_after=wait)
+        correct = await check_password()
+        return await self.ephemeral.settle(Purpose.PASSWORD, key, address, correct=correct)
 
     def mark_verified(self, session: Session, user_id: str, generation: int) -> None:
         """Record in ``session`` that ``user_id`` gave the second step for ``generation``."""
