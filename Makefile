@@ -38,8 +38,10 @@ $(VENV)/.synced-test: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --extra test
 	touch $@ $(VENV)/.synced-run
 
+# The embedded defaults, whatever the shell says: a REDIS_URL set for the tests must not
+# move the demo onto Redis (`python -m example_app --redis-url ...` does that on purpose).
 run: $(VENV)/.synced-run
-	$(BIN)/python -m example_app --host $(HOST) --port $(PORT)
+	env -u REDIS_URL $(BIN)/python -m example_app --host $(HOST) --port $(PORT)
 
 # scripts/test-services installs the system packages the tests need and starts Redis and
 # PostgreSQL when nothing answers at the default URLs; it is quick when all is there.

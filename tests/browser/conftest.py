@@ -2,8 +2,8 @@
 
 Every test starts its own example app with fresh demo data, so flows never meet.
 One browser serves the whole folder; each person gets a fresh browser context,
-as if on their own computer. Without Chromium these tests fail: `.ci/run`
-installs it with apt-get.
+as if on their own computer. Without Chromium these tests fail: `make test`
+(scripts/test-services) installs it with apt-get.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def chromium() -> Iterator[Browser]:
     if executable is None:
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: install Debian's package "
-            "(`apt-get install chromium`, as .ci/run does) or point CHROMIUM at one"
+            "(`apt-get install chromium`, as `make test` does) or point CHROMIUM at one"
         )
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
