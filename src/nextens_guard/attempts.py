@@ -33,6 +33,9 @@ class Attempt:
     generation: int | None = None
     # The TOTP time step a code matched, which shared state remembers against replay.
     step: int | None = None
+    # After a failure that did not lock the user out: how many more wrong attempts in a
+    # row they have before a lockout (max_failures minus their consecutive failures).
+    remaining: int | None = None
 
     @property
     def accepted(self) -> bool:

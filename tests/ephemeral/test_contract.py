@@ -32,6 +32,14 @@ async def succeed(
     return await state.settle(CODE, user, address, correct=True, step=step)
 
 
+def unlocked(attempts: list[Attempt]) -> int:
+    """How many of ``attempts`` in a row, from the first, were refused without a lockout."""
+    for n, attempt in enumerate(attempts):
+        if attempt.verdict is not Verdict.REJECTED or attempt.retry_after:
+            return n
+    return len(attempts)
+
+
 # Codes and steps
 
 
@@ -39,7 +47,7 @@ async def test_a_code_is_accepted_once_per_user(backend: Backend) -> None:
     state = await backend.open()
 
     assert await succeed(state, step=STEP) == Attempt(Verdict.ACCEPTED)
-    assert await succeed(state, step=STEP) == Attempt(Verdict.REPLAYED)
+    assert await succeed(state, step=STEP) == Attempt(Verdict.REPLAYED, remaining=9)
     assert await succeed(state, "bram", step=STEP) == Attempt(Verdict.ACCEPTED)
 
 
@@ -86,7 +94,7 @@ async def test_a_guessed_future_code_is_never_accepted_when_its_time_comes(
     state = await backend.open()
 
     # A wrong code that matched a later step: the clock-drift hint says so.
-    assert await fail(state, burn=STEP) == Attempt(Verdict.REJECTED)
+    assert await fail(state, burn=STEP) == Attempt(Verdict.REJECTED, remaining=9)
 
     assert (await succeed(state, step=STEP)).verdict is Verdict.REPLAYED
     again = await state.settle(Purpose.RESET_CODE, "anna", HOME, correct=True, step=STEP)
@@ -113,7 +121,7 @@ async def test_a_burned_code_counts_as_a_failure(backend: Backend) -> None:
     assert (await fail(state, burn=STEP)).retry_after == 0
     replayed = await succeed(state, step=STEP)
 
-    assert replayed == Attempt(Verdict.REPLAYED, retry_after=1)
+    assert replayed == Attempt(Verdict.REPLAYED, retry_after=1, remaining=0)
     assert (await succeed(state, step=STEP + 1)).verdict is Verdict.LOCKED
 
 
@@ -158,8 +166,8 @@ async def test_ten_wrong_codes_lock_the_user_out(backend: Backend) -> None:
     first_nine = [await fail(state) for _ in range(9)]
     tenth = await fail(state)
 
-    assert first_nine == [Attempt(Verdict.REJECTED)] * 9
-    assert tenth == Attempt(Verdict.REJECTED, retry_after=60)
+    assert first_nine == [Attempt(Verdict.REJECTED, remaining=10 - n) for n in range(1, 10)]
+    assert tenth == Attempt(Verdict.REJECTED, retry_after=60, remaining=0)
     assert await state.retry_after(CODE, "anna", HOME) == 60
     assert await state.retry_after(CODE, "anna", ELSEWHERE) == 60
 
@@ -188,7 +196,7 @@ async def test_attempts_while_locked_out_are_not_counted(backend: Backend) -> No
     assert {r.verdict for r in while_locked} == {Verdict.LOCKED}
     # Had those counted, the address would be over its limit and bram held back by it.
     strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
-    assert strikes == [Attempt(Verdict.REJECTED)] * ADDRESS_STRIKES
+    assert unlocked(strikes) == ADDRESS_STRIKES
     assert (await succeed(state, "bram")).accepted
 
 
@@ -214,7 +222,7 @@ async def test_the_wait_grows_after_each_failure_past_the_limit(backend: Backend
     fourth = await fail(state)
 
     # Locked again at once, for twice as long.
-    assert fourth == Attempt(Verdict.REJECTED, retry_after=2)
+    assert fourth == Attempt(Verdict.REJECTED, retry_after=2, remaining=0)
     assert await state.retry_after(CODE, "anna", HOME) == 2
     assert (await succeed(state, step=STEP)).verdict is Verdict.LOCKED
 
@@ -349,12 +357,12 @@ async def test_an_address_over_its_limit_holds_back_only_users_with_strikes(
     # A spray: one failure each for five users takes the address to its limit.
     sprayed = [await fail(state, f"user{n}") for n in range(5)]
 
-    assert sprayed == [Attempt(Verdict.REJECTED)] * 5
+    assert unlocked(sprayed) == 5
     assert await state.retry_after(CODE, "user0", HOME) == 0
     assert (await succeed(state, "newcomer")).accepted
     # Whoever keeps failing there is held back until the address window ends.
     strikes = [await fail(state, "guesser") for _ in range(ADDRESS_STRIKES)]
-    assert strikes[:-1] == [Attempt(Verdict.REJECTED)] * (ADDRESS_STRIKES - 1)
+    assert unlocked(strikes[:-1]) == (ADDRESS_STRIKES - 1)
     assert strikes[-1].verdict is Verdict.REJECTED
     assert 58 <= strikes[-1].retry_after <= 60
     refused = await succeed(state, "guesser")
@@ -380,9 +388,9 @@ async def test_one_persons_failures_never_lock_out_colleagues_at_the_same_addres
     for n in range(rounds):
         results = [await fail(state, "anna") for _ in range(mistakes)]
         if n < rounds - 1:
-            assert results == [Attempt(Verdict.REJECTED)] * mistakes
+            assert unlocked(results) == mistakes
             assert (await succeed(state, "anna", step=STEP + n)).accepted
-    assert results[:-1] == [Attempt(Verdict.REJECTED)] * (mistakes - 1)
+    assert unlocked(results[:-1]) == (mistakes - 1)
     assert 58 <= results[-1].retry_after <= 60
     assert (await succeed(state, "anna", step=STEP + rounds)).verdict is Verdict.LOCKED
 
@@ -391,7 +399,7 @@ async def test_one_persons_failures_never_lock_out_colleagues_at_the_same_addres
     assert await succeed(state, "bram", step=STEP) == Attempt(Verdict.ACCEPTED)
     # Until he too fails often enough: then the address limit holds him back.
     strikes = [await fail(state, "bram") for _ in range(ADDRESS_STRIKES)]
-    assert strikes[:-1] == [Attempt(Verdict.REJECTED)] * (ADDRESS_STRIKES - 1)
+    assert unlocked(strikes[:-1]) == (ADDRESS_STRIKES - 1)
     assert 58 <= strikes[-1].retry_after <= 60
     refused = await succeed(state, "bram", step=STEP + 1)
     assert refused.verdict is Verdict.LOCKED
@@ -532,3 +540,28 @@ async def test_ping_answers_when_the_state_is_reachable(backend: Backend) -> Non
     state = await backend.open()
 
     await state.ping()
+
+
+# The warning before a lockout
+
+
+async def test_each_failure_says_how_many_attempts_are_left_before_the_lockout(
+    backend: Backend,
+) -> None:
+    state = await backend.open(limits(max_failures=3))
+
+    assert (await fail(state)).remaining == 2
+    assert (await succeed(state, step=STEP)).remaining is None
+    assert (await fail(state)).remaining == 2
+    assert (await fail(state)).remaining == 1
+    last = await fail(state)
+    assert last.remaining == 0
+    assert last.retry_after > 0
+    assert (await fail(state)).verdict is Verdict.LOCKED
+
+
+async def test_a_replayed_code_uses_up_an_attempt_too(backend: Backend) -> None:
+    state = await backend.open(limits(max_failures=3))
+
+    assert (await succeed(state, step=STEP)).accepted
+    assert (await succeed(state, step=STEP)).remaining == 2

@@ -108,7 +108,9 @@ class Ephemeral(ABC):
         counts as a failure. Anything else gets ``REJECTED`` and counts as a failure for the
         user (consecutive) and for the address (in a fixed window, per purpose; a success
         does not reset it). A failure that reaches a limit starts a lockout, and its result
-        carries ``retry_after > 0``. ``burn`` is a future step a wrong attempt matched (the
+        carries ``retry_after > 0``; a failure that does not carries ``remaining``, the
+        wrong attempts in a row the user has left before a lockout, so the page can warn
+        (``max_failures`` minus the user's consecutive failures). ``burn`` is a future step a wrong attempt matched (the
         clock-drift hint told the user so); it is remembered with the failure (an attempt
         refused as ``LOCKED`` remembers nothing), so that code is never accepted when its
         time comes.

@@ -146,7 +146,9 @@ class MemoryEphemeral(Ephemeral):
             wait = max(wait, window.ends_at - now)
 
         self._wrote(now)
-        return Attempt(verdict, retry_after=_whole_seconds(wait) if wait > 0 else 0)
+        if wait > 0:
+            return Attempt(verdict, retry_after=_whole_seconds(wait), remaining=0)
+        return Attempt(verdict, remaining=max(limits.max_failures - failures.count, 0))
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
         for purpose in purposes:

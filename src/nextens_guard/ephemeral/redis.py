@@ -171,6 +171,7 @@ class RedisEphemeral(Ephemeral):
         self._settle_script = client.register_script(_SETTLE_LUA)
         self._address_script = client.register_script(_ADDRESS_LUA)
         self._address_args = (limits.address_max_failures, limits.address_window_seconds)
+        self._max_failures = limits.max_failures
         # ARGV[4] onwards, in the order settle.lua reads them.
         self._fixed_args = (
             limits.max_failures,
@@ -213,7 +214,7 @@ class RedisEphemeral(Ephemeral):
         return ephemeral
 
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
-        _, wait = await self._attempt(
+        _, wait, _ = await self._attempt(
             "retry_after", purpose, user_id, address, mode="peek", step="", burn=""
         )
         return wait
@@ -228,7 +229,7 @@ class RedisEphemeral(Ephemeral):
         step: int | None = None,
         burn: int | None = None,
     ) -> Attempt:
-        outcome, wait = await self._attempt(
+        outcome, wait, failures = await self._attempt(
             "settle",
             purpose,
             user_id,
@@ -237,7 +238,12 @@ class RedisEphemeral(Ephemeral):
             step="" if step is None else str(step),
             burn="" if burn is None else str(burn),
         )
-        return Attempt(_SETTLED[outcome], retry_after=wait)
+        verdict = _SETTLED[outcome]
+        if verdict in (Verdict.REJECTED, Verdict.REPLAYED):
+            # settle.lua counted this failure: what is left before a lockout, as memory.py.
+            left = 0 if wait > 0 else max(self._max_failures - failures, 0)
+            return Attempt(verdict, retry_after=wait, remaining=left)
+        return Attempt(verdict, retry_after=wait)
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
         # One user's keys share a slot: one DEL, on a cluster too.
@@ -335,7 +341,8 @@ class RedisEphemeral(Ephemeral):
         mode: str,
         step: str,
         burn: str,
-    ) -> tuple[str, int]:
+    ) -> tuple[str, int, int]:
+        """settle.lua's outcome, the wait in seconds and the user's consecutive failures."""
         user_keys = [
             self._user_key(purpose, user_id),
             self._step_key(user_id),
@@ -350,11 +357,11 @@ class RedisEphemeral(Ephemeral):
             reply: Sequence[Any] = await self._settle_script(
                 keys=[*user_keys, address_key], args=[*args, "here"]
             )
-        return _text(reply[0]), int(reply[1])
+        return _text(reply[0]), int(reply[1]), int(reply[2])
 
     async def _settle_across_slots(
         self, user_keys: list[str], address_key: str, args: list[str | int]
-    ) -> tuple[str, int]:
+    ) -> tuple[str, int, int]:
         """The attempt on a cluster: the user's script decides, address.lua counts.
 
         See the module's docstring for why it goes this way and what it costs.
@@ -396,12 +403,12 @@ class RedisEphemeral(Ephemeral):
             # Accepted, refused unseen, or only looked at: nothing counts at the address.
             if counted is not None and counted.counted:
                 await at_address("uncount")
-            return outcome, wait
+            return outcome, wait, failures
         if counted is None:
             counted = await at_address("count")
         if failures >= ADDRESS_STRIKES and counted.hold_after_ms > 0:
             wait = max(wait, _whole_seconds(counted.hold_after_ms))
-        return outcome, wait
+        return outcome, wait, failures
 
     async def _listen(self) -> None:
         delay = _RECONNECT_MIN_SECONDS
