@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from .app import build_app
 from .secrets_file import KEY_FILE_NAME, DevSecrets
@@ -36,17 +37,30 @@ def serving_options(prog: str, description: str | None) -> argparse.ArgumentPars
     )
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("REDIS_URL"),
-        help="Redis URL (default: $REDIS_URL; without it, the in-process limiter)",
+        help="Redis URL (default: $REDIS_URL; without either, the in-process limiter)",
     )
     parser.add_argument("--fresh", action="store_true", help="recreate the demo data")
     return parser
 
 
+def described(url: str) -> str:
+    """A database or Redis URL as the start-up log shows it: the file, or no password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        where = parsed.database
+        shown = str(Path(where).resolve()) if where and where != ":memory:" else "in memory"
+        return f"SQLite, {shown}"
+    return parsed.render_as_string(hide_password=True)
+
+
 def prepare(args: argparse.Namespace, *, guarded: bool) -> DevSecrets:
-    """Logging, and the development keys next to the database, saying what it uses."""
+    """Logging, the Redis URL (``--redis-url``, else ``$REDIS_URL``) and the development
+    keys next to the database; says at start which database and limiter it uses."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("example_app")
+    source = "--redis-url"
+    if args.redis_url is None:
+        args.redis_url, source = os.environ.get("REDIS_URL") or None, "$REDIS_URL"
     key_file = key_file_for(args.database_url)
     secrets, created = DevSecrets.load_or_create(key_file)
     log.info(
@@ -54,11 +68,19 @@ def prepare(args: argparse.Namespace, *, guarded: bool) -> DevSecrets:
         "generated in" if created else "read from",
         key_file,
     )
-    if guarded:
-        if args.redis_url:
-            log.info("rate limits and used codes shared through Redis")
-        else:
-            log.info("no Redis URL: using the in-process limiter (fine for one process only)")
+    log.info("database: %s", described(args.database_url))
+    if not guarded:
+        log.info("limiter: none (--no-guard: no two-step verification, no login limits)")
+    elif args.redis_url:
+        log.info(
+            "limiter: Redis at %s (from %s), shared by every process",
+            described(args.redis_url),
+            source,
+        )
+    else:
+        log.info(
+            "limiter: in-process, as no --redis-url or $REDIS_URL is set (fine for one process)"
+        )
     return secrets
 
 
