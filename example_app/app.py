@@ -6,16 +6,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -27,42 +26,15 @@ from nextens_guard import (
     ServiceUnavailable,
     TwoFactorMiddleware,
 )
-from nextens_guard.http import local_target
 
 from .backend import SESSION_USER_KEY, DemoBackend
 from .demo_data import ACTIVE_AT_START, OFFICES
+from .login import login, login_tokens, logout
+from .pages import HERE, render
 from .secrets_file import DevSecrets
 
-HERE = Path(__file__).parent
 logger = logging.getLogger("example_app")
-templates = Jinja2Templates(directory=HERE / "templates")
-
-
-async def login(request: Request) -> Response:
-    backend: DemoBackend = request.app.state.backend
-    next_url = local_target(request.query_params.get("next"))
-    if request.method == "GET":
-        return templates.TemplateResponse(request, "login.html", {"next": next_url, "error": None})
-    form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
-    username, password = form.get("username"), form.get("password")
-    user = backend.find_by_username(username) if isinstance(username, str) else None
-    ok = (
-        user is not None
-        and isinstance(password, str)
-        and await backend.check_password(user.id, password)
-    )
-    if not ok or user is None:
-        context = {"next": next_url, "error": "Onjuiste gebruikersnaam of wachtwoord."}
-        return templates.TemplateResponse(request, "login.html", context, status_code=400)
-    # A fresh session at login, so nothing of an earlier user carries over.
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    return RedirectResponse(next_url, status_code=303)
-
-
-async def logout(request: Request) -> Response:
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+FAVICON = HERE / "static" / "favicon.ico"
 
 
 async def dashboard(request: Request) -> Response:
@@ -72,8 +44,35 @@ async def dashboard(request: Request) -> Response:
     if user is None:
         return RedirectResponse("/login?next=/", status_code=303)
     office = await backend.get_office(user.office_id)
-    context = {"user": user, "office": office, "guarded": request.app.state.guarded}
-    return templates.TemplateResponse(request, "dashboard.html", context)
+    context = {"user": user, "office": office, "guarded": request.app.state.guard is not None}
+    return render(request, "dashboard.html", context)
+
+
+async def favicon(request: Request) -> Response:
+    """For browsers that ask for /favicon.ico whatever the page links to."""
+    return FileResponse(
+        FAVICON, media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+def host_routes() -> list[BaseRoute]:
+    """The pages both examples share: the dashboard, login, logout, icon, static files."""
+    return [
+        Route("/", dashboard),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/favicon.ico", favicon),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def host_state(
+    state: State, backend: DemoBackend, guard: Guard | None, secrets: DevSecrets
+) -> None:
+    """What the shared pages read from ``request.app.state``; ``guard`` None without it."""
+    state.backend = backend
+    state.guard = guard
+    state.login_tokens = login_tokens(secrets.session_secret)
 
 
 async def echo(websocket: WebSocket) -> None:
@@ -138,7 +137,8 @@ def guard_settings(
             "encryption_keys": {secrets.key_id: secrets.encryption_key},
             "database_url": database_url,
             "redis_url": redis_url,
-            "exempt_paths": ["/login", "/logout", "/static"],
+            # The icon too: a browser asks for it on every page, the guard's own included.
+            "exempt_paths": ["/login", "/logout", "/static", "/favicon.ico"],
             **(options or {}),
         }
     )
@@ -175,17 +175,10 @@ def build_app(
         yield
 
     app = Starlette(
-        routes=[
-            Route("/", dashboard),
-            Route("/login", login, methods=["GET", "POST"]),
-            Route("/logout", logout, methods=["POST"]),
-            WebSocketRoute("/ws/echo", echo),
-            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ],
+        routes=[*host_routes(), WebSocketRoute("/ws/echo", echo)],
         lifespan=lifespan,
     )
-    app.state.backend = backend
-    app.state.guarded = guard
+    host_state(app.state, backend, core, secrets)
 
     # This is all it takes to put two-step verification in front of an app.
     inner: ASGIApp = app if core is None else TwoFactorMiddleware(app, guard=core)

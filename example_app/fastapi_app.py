@@ -15,13 +15,12 @@ import uvicorn
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.staticfiles import StaticFiles
 
 from nextens_guard import Guard, GuardUser, ServiceUnavailable, TwoFactorMiddleware
 from nextens_guard.fastapi import verified_user
 
 from .__main__ import prepare, serving_options
-from .app import HERE, ExampleApp, dashboard, guard_settings, login, logout, seed_demo_policy
+from .app import ExampleApp, guard_settings, host_routes, host_state, seed_demo_policy
 from .backend import DemoBackend
 from .secrets_file import DevSecrets
 
@@ -61,13 +60,9 @@ def build_app(
         yield
 
     api = FastAPI(title="Nextens example (FastAPI)", lifespan=lifespan)
-    api.state.backend = backend
-    api.state.guarded = True
+    host_state(api.state, backend, guard, secrets)
     # The host's own login, logout and dashboard: the very pages of the Starlette example.
-    api.add_route("/", dashboard)
-    api.add_route("/login", login, methods=["GET", "POST"])
-    api.add_route("/logout", logout, methods=["POST"])
-    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    api.router.routes.extend(host_routes())
 
     current_user = verified_user(guard)
 
