@@ -17,7 +17,7 @@ from .attempts import Attempt, Verdict
 from .backend import AuthBackend, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
-from .decision import Decision
+from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
 from .ephemeral.base import Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
@@ -130,6 +130,9 @@ class Guard:
             clock=settings.clock, max_age=settings.verified_max_age_seconds
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
+        # Bound once: every verified request calls them.
+        self._cached_state = self.cache.get
+        self._marker_valid = self.markers.valid
         # The guard's own pages, an ASGI app the middleware serves below the prefix.
         self.pages = GuardPages(self)
         self.started = False
@@ -175,7 +178,7 @@ class Guard:
         """
         if user_id is None:
             return self._anonymous(session)
-        state = self.cache.get(user_id)
+        state = self._cached_state(user_id)
         if state is None:
             return None
         return self._judge(user_id, state, session)
@@ -197,17 +200,17 @@ class Guard:
         return self._judge(user_id, state, session)
 
     def _judge(self, user_id: str, state: UserState, session: Session) -> Decision:
-        if not state.required or self.markers.valid(session, user_id, state.generation):
-            return Decision.PASS
+        if not state.required or self._marker_valid(session, user_id, state.generation):
+            return PASS
         self.markers.forget_unless_for(session, user_id)
-        return Decision.ENROLL if state.generation is None else Decision.VERIFY
+        return ENROLL if state.generation is None else VERIFY
 
     @staticmethod
     def _anonymous(session: Session) -> Decision:
         # Nobody is logged in: no marker outlives a logout.
         if VERIFIED_KEY in session:
             del session[VERIFIED_KEY]
-        return Decision.ANONYMOUS
+        return ANONYMOUS
 
     async def check_login(
         self, login: str, address: str, check_password: Callable[[], Awaitable[bool]]

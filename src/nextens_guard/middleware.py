@@ -15,10 +15,10 @@ from starlette.datastructures import URL
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .decision import Decision
+from .decision import ANONYMOUS, PASS, Decision
 from .errors import ServiceUnavailable
 from .guard import Guard
-from .http import SECURITY_HEADERS, wants_json, with_query
+from .http import SecurityHeaders, wants_json, with_query
 from .marker import VERIFIED_KEY
 
 __all__ = ["USER_ID_SCOPE_KEY", "TwoFactorMiddleware"]
@@ -114,11 +114,11 @@ class TwoFactorMiddleware:
             logger.warning("two-step check unavailable: %s", type(exc).__name__)
             await self._refuse(scope, receive, send, 503)
             return
-        if decision is Decision.PASS:
+        if decision is PASS:
             # The user the guard let through, for the host's routes (nextens_guard.fastapi).
             scope[USER_ID_SCOPE_KEY] = user_id
             await self.app(scope, receive, send)
-        elif decision is Decision.ANONYMOUS:
+        elif decision is ANONYMOUS:
             await self.app(scope, receive, send)  # the host's pages decide
         else:
             await self._send_to(decision, scope, receive, send)
@@ -128,7 +128,12 @@ class TwoFactorMiddleware:
     ) -> bool:
         """Serve a guard page or an exempt page; False when ``path`` is neither."""
         if path == self.prefix or path.startswith(self._pages_below):
-            await self._serve_pages(scope, receive, send)
+            if scope["type"] == "websocket":
+                # No guard page is a websocket: refused before accept, as the app's
+                # own websockets are for an unverified user, and nothing to log.
+                await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION})
+            else:
+                await self._serve_pages(scope, receive, send)
             return True
         if not self._is_exempt(path):
             return False
@@ -193,10 +198,7 @@ class TwoFactorMiddleware:
             )
         else:
             response = RedirectResponse(page, status_code=303)
-        for name, value in SECURITY_HEADERS:
-            response.headers[name] = value
-        response.headers.add_vary_header("Cookie")
-        await response(scope, receive, send)
+        await SecurityHeaders(response)(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
         if scope["type"] == "websocket":
