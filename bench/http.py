@@ -157,7 +157,10 @@ def _verified_cookie(server: Server) -> str:
             assert match, f"no form token on {path} ({page.status_code})"
             return match.group(1)
 
-        login = browser.post("/login", data={"username": USER, "password": DEMO_PASSWORD})
+        login = browser.post(
+            "/login",
+            data={"csrf_token": token("/login"), "username": USER, "password": DEMO_PASSWORD},
+        )
         assert login.status_code == 303, login.text
         assert browser.get("/").headers["location"].startswith("/2fa/enroll")
         secret = _SECRET.search(browser.get("/2fa/enroll/scan").text)

@@ -404,7 +404,7 @@ class Person:
         return self.client.get(path)
 
     def login(self, password: str = DEMO_PASSWORD) -> httpx.Response:
-        answer = self.client.post("/login", data={"username": self.username, "password": password})
+        answer = self.submit("/login", username=self.username, password=password)
         if answer.status_code != 303:
             raise AssertionError(f"{self.username} could not log in: {answer.status_code}")
         return answer

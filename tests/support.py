@@ -126,8 +126,11 @@ class Browser:
     def login(
         self, username: str, password: str = DEMO_PASSWORD, next_url: str = "/"
     ) -> httpx.Response:
+        token = self.csrf_token("/login")
         return self.client.post(
-            "/login", params={"next": next_url}, data={"username": username, "password": password}
+            "/login",
+            params={"next": next_url},
+            data={"csrf_token": token, "username": username, "password": password},
         )
 
     def csrf_token(self, path: str) -> str:

@@ -430,10 +430,14 @@ class Browser:
     # Login and logout
 
     async def login(self, *, process: int | None = None) -> None:
-        if self.rng.random() < 0.3:
-            await self.get("/login", process=process)
+        # The login form carries a token of its own, as a browser's would.
+        token = await self.form_token("/login", process=process)
+        if token is None:
+            raise SoakFailure(f"{self.name}: the login page did not show its form")
         answer = await self.post(
-            "/login", {"username": self.user.username, "password": DEMO_PASSWORD}, process=process
+            "/login",
+            {"csrf_token": token, "username": self.user.username, "password": DEMO_PASSWORD},
+            process=process,
         )
         if answer.status_code != 303 or location(answer) != "/":
             raise SoakFailure(f"{self.name}: login answered {answer.status_code} {answer.text!r}")
