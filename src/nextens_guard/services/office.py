@@ -173,6 +173,11 @@ class OfficeService:
             )
         finally:
             await self._announce(ALL_TOPIC)
+        # The enrollments are gone, so their used steps and counters go too: else a new
+        # phone's first right code within the same 30 s is refused as replayed, and
+        # counted as a failure. The password counters stay, as after an admin reset.
+        for user_id in users:
+            await self._ephemeral.clear(user_id, (Purpose.CODE, Purpose.RESET_CODE))
         return status
 
     async def reset_code_of(self, user: GuardUser, address: str) -> str | None:

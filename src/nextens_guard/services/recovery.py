@@ -66,6 +66,8 @@ class RecoveryService:
             await self._audit.own(EventKind.RECOVERED, user, address=address, at=now)
         finally:
             await self._announce(user_topic(user.id))
-        # The new phone's first code may fall in a step the old one used.
-        await self._ephemeral.clear(user.id, ())
+        # A fresh start, as after an admin reset: the code failures and lockout that
+        # sent the user here would refuse the new phone's first right code, and that
+        # code may fall in a step the old phone used. The password counters stay.
+        await self._ephemeral.clear(user.id, (Purpose.CODE, Purpose.RESET_CODE))
         return Attempt(Verdict.ACCEPTED)
