@@ -109,6 +109,11 @@ class Answers:
         are answered here."""
 
         async def endpoint(request: Request) -> Response:
+            if request.method == "HEAD":
+                # The router answers HEAD with this endpoint, and a handler takes any
+                # method but GET for a POST: a HEAD would verify, reset or deactivate.
+                # It gets the GET page instead (the server sends no body for a HEAD).
+                request = Request({**request.scope, "method": "GET"}, request.receive)
             try:
                 return await handler(request)
             except Detour as detour:
