@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -10,7 +11,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 __all__ = [
     "SECURITY_HEADERS",
     "SecurityHeaders",
+    "address_key",
     "local_target",
+    "vary_on_cookie",
     "wants_json",
     "with_query",
 ]
@@ -43,10 +46,51 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS:
                     headers[name] = value
-                headers.add_vary_header("Cookie")
+                vary_on_cookie(headers, scope)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def vary_on_cookie(headers: MutableHeaders, scope: Scope) -> None:
+    """Say once that the response depends on the cookie: one ``Vary: Cookie``, never two.
+
+    Starlette's SessionMiddleware, which wraps the guard, appends its own
+    ``Vary: Cookie`` to every response whose session was accessed, without looking at
+    what is there: ours beside it made ``Vary: Cookie, Cookie``. So when the session is
+    one of Starlette's, we mark it accessed (every guard answer depends on it) and let
+    the session middleware add the one value; a host with another session middleware
+    gets ours, unless the response says so already.
+    """
+    mark_accessed = getattr(scope.get("session"), "mark_accessed", None)
+    if callable(mark_accessed):
+        mark_accessed()
+        return
+    present = {
+        token.strip().lower() for value in headers.getlist("vary") for token in value.split(",")
+    }
+    if "cookie" not in present and "*" not in present:
+        headers.add_vary_header("Cookie")
+
+
+def address_key(host: str) -> str:
+    """The address as the per-address limits count it.
+
+    One IPv6 host holds a whole /64 (its addresses are free to pick), so every address
+    of a /64 counts as one, written as the network (``2001:db8:1:2::/64``). An
+    IPv4-mapped IPv6 address is its IPv4 address; IPv4 is itself. Anything else (a test
+    client's name, a key made here already) is kept as it is.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    # int() drops a zone id ("fe80::1%eth0"): the network is what counts.
+    return str(ipaddress.IPv6Network(((int(address) >> 64) << 64, 64)))
 
 
 def wants_json(scope: Scope) -> bool:

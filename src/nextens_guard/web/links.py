@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
-from ..http import local_target, with_query
+from ..http import address_key, local_target, with_query
 
 __all__ = [
     "HOST_ROOT_KEY",
@@ -50,5 +50,6 @@ def here(request: HTTPConnection) -> str:
 
 
 def client_address(request: HTTPConnection) -> str:
-    """The address that counts for per-address limits and the audit."""
-    return request.client.host if request.client else "unknown"
+    """The address that counts for per-address limits and the audit: an IPv6 client's
+    /64, since one host may use any address in it (see :func:`~..http.address_key`)."""
+    return address_key(request.client.host) if request.client else "unknown"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
@@ -54,8 +54,16 @@ class GuardPages:
                 Mount("/static", StaticFiles(packages=[("nextens_guard", "static")])),
             ],
             default=self._not_found,
+            # The router's trailing-slash redirect builds its URL from the Host header:
+            # /2fa/verify/ with "Host: evil.example" went to http://evil.example/... .
+            # A guard page has one spelling; any other is the 404 page.
+            redirect_slashes=False,
         )
-        outer = Router(routes=[Mount(guard.settings.prefix, app=inner)], default=self._not_found)
+        outer = Router(
+            routes=[Mount(guard.settings.prefix, app=inner)],
+            default=self._not_found,
+            redirect_slashes=False,
+        )
         self._app: ASGIApp = SecurityHeaders(
             RequestBodyLimitMiddleware(
                 _catch_errors(outer, self._rendering), max_body_size=guard.settings.max_body_bytes
@@ -97,6 +105,10 @@ def _catch_errors(app: ASGIApp, rendering: Rendering) -> ASGIApp:
 
         try:
             await app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client went away while sending its body: nobody is left to answer,
+            # and nothing went wrong on our side.
+            logger.debug("client disconnected before its request was read")
         except (ServiceUnavailable, BackendError) as exc:
             logger.warning("guard page unavailable: %s", type(exc).__name__)
             if not started:
