@@ -208,6 +208,17 @@ class Store(ABC):
     @abstractmethod
     async def add_event(self, record: AuditRecord) -> None: ...
 
+    async def fold_event(self, record: AuditRecord, *, since: datetime) -> bool:
+        """Count ``record`` as one more of the latest event like it, if there is one.
+
+        "Like it": the same event, outcome, actor, subject and office, stored at or
+        after ``since``, with an empty detail or one this method wrote. That event
+        takes ``record``'s time and address, and its detail becomes ``repeated=N``
+        (N occurrences in all). False when there is no such event: the caller adds
+        ``record`` then. A store that cannot fold returns False, and keeps every row.
+        """
+        return False
+
     @abstractmethod
     async def recent_events(
         self, *, office_ids: Collection[str], limit: int = 50

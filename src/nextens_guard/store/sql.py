@@ -110,6 +110,16 @@ def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
         yield unique[start : start + IN_CHUNK_SIZE]
 
 
+# The detail of an event that folded repeats of itself (see Store.fold_event).
+_REPEATED = "repeated="
+
+
+def _repeats(detail: str) -> int:
+    """How many occurrences a stored detail counts: 1 unless it is ``repeated=N``."""
+    count = detail.removeprefix(_REPEATED)
+    return int(count) if count != detail and count.isdigit() else 1
+
+
 def _audit_record(row: Row[Any]) -> AuditRecord:
     return AuditRecord(
         at=row.at,
@@ -692,6 +702,38 @@ class SQLStore(Store):
                     detail=record.detail,
                 )
             )
+
+    async def fold_event(self, record: AuditRecord, *, since: datetime) -> bool:
+        t = self._events
+        stmt = (
+            select(t.c.id, t.c.detail)
+            .where(
+                # office_id and at first: the audit_office_at index finds the rows.
+                t.c.office_id.is_not_distinct_from(record.office_id),
+                t.c.at >= _utc(since),
+                t.c.event == record.event,
+                t.c.outcome == record.outcome,
+                t.c.actor_id.is_not_distinct_from(record.actor_id),
+                t.c.subject_id.is_not_distinct_from(record.subject_id),
+                or_(t.c.detail == "", t.c.detail.like(f"{_REPEATED}%")),
+            )
+            .order_by(t.c.at.desc(), t.c.id.desc())
+            .limit(1)
+            # Two processes folding into one row count both (PostgreSQL; SQLite
+            # writes one transaction at a time).
+            .with_for_update()
+        )
+        async with self._transaction("fold_event") as conn:
+            row = (await conn.execute(stmt)).first()
+            if row is None:
+                return False
+            count = _repeats(row.detail) + 1
+            await conn.execute(
+                update(t)
+                .where(t.c.id == row.id)
+                .values(at=_utc(record.at), address=record.address, detail=f"{_REPEATED}{count}")
+            )
+        return True
 
     async def events_after(
         self,
