@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
@@ -19,6 +20,9 @@ __all__ = ["GuardSettings"]
 
 DEFAULT_PREFIX = "/2fa"
 DEFAULT_LOGIN_PATH = "/login"
+DEFAULT_LOGOUT_PATH = "/logout"
+# The offices are Dutch: their times read in Dutch time unless told otherwise.
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 DEFAULT_ISSUER = "Nextens"
 DEFAULT_DATABASE_URL = "sqlite:///nextens_guard.sqlite3"
 DEFAULT_KEY_PREFIX = "nextens_guard"
@@ -56,6 +60,10 @@ class GuardSettings:
     the master that Redis Sentinel names for ``<service>``. ``key_prefix`` starts every key
     and the channel, and may not hold braces (see ``ephemeral/redis.py``).
 
+    ``logout_path`` is the host's logout, below its root: every guard page has a
+    "Uitloggen" button that posts a form there. ``time_zone`` (an IANA name, read with
+    ``zoneinfo``) is the one the pages show times in.
+
     ``template_loader`` is a Jinja2 loader asked before the guard's own templates: a
     file named ``nextens_guard/base.html`` (the layout) or ``nextens_guard/<page>.html``
     in it replaces the guard's, and ``nextens_guard_default/<name>.html`` still reaches
@@ -72,6 +80,8 @@ class GuardSettings:
     key_prefix: str = DEFAULT_KEY_PREFIX
     prefix: str = DEFAULT_PREFIX
     login_path: str = DEFAULT_LOGIN_PATH
+    logout_path: str = DEFAULT_LOGOUT_PATH
+    time_zone: str = DEFAULT_TIME_ZONE
     exempt_paths: Sequence[str] = ()
     issuer: str = DEFAULT_ISSUER
     max_failures: int = DEFAULT_MAX_FAILURES
@@ -105,6 +115,17 @@ class GuardSettings:
             raise GuardError("prefix must look like '/2fa'")
         if self.max_failures < 1 or self.address_max_failures < 1:
             raise GuardError("failure limits must be at least 1")
+        if not self.logout_path.startswith("/"):
+            raise GuardError("logout_path must be a path of the host app, like '/logout'")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise GuardError(f"time_zone {self.time_zone!r} is not a known time zone") from exc
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The office's time zone, in which the pages show every time."""
+        return ZoneInfo(self.time_zone)
 
     def now(self) -> datetime:
         """The time of ``clock`` as an aware datetime, as the store and audit events keep it."""
