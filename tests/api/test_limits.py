@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from example_app.demo_data import DEMO_PASSWORD
+from nextens_guard.web.i18n import Translator
 from tests.api.spa import Spa
 
 
@@ -21,7 +22,8 @@ def test_ten_wrong_codes_lock_the_user_out_with_429_and_retry_after(spa: Spa) ->
     assert body["error"] == "locked"
     assert body["field"] == "code"
     assert body["retry_after"] == int(locked.headers["retry-after"]) > 0
-    assert str(body["retry_after"]) in body["message"]
+    # The wait as people say it: in minutes, rounded up ("1 minuut" for 60 s).
+    assert Translator("nl").wait(body["retry_after"]) in body["message"]
     # The form at the same moment is locked by the very same counter.
     form = spa.browser.submit("/2fa/verify", code=right)
     assert form.status_code == 429

@@ -30,7 +30,8 @@ WORDS: dict[str, dict[str, str]] = {
         "check": "Controleren",
         "confirm": "Bevestigen",
         "lost": "Twee staps verificatie code kwijt?",
-        "set_up_again": "Opnieuw instellen",
+        "set_up_again": "Reset",
+        "continue": "Verder naar Nextens",
         "back_to_code": "Terug naar de code",
         "switch_on": "Twee staps verificatie activeren",
         "deactivate": "Deactiveren",
@@ -47,7 +48,8 @@ WORDS: dict[str, dict[str, str]] = {
         "check": "Verify",
         "confirm": "Confirm",
         "lost": "Lost your two-step verification code?",
-        "set_up_again": "Set up again",
+        "set_up_again": "Reset",
+        "continue": "Continue to Nextens",
         "back_to_code": "Back to the code",
         "switch_on": "Switch on two-step verification",
         "deactivate": "Deactivate",
@@ -215,6 +217,10 @@ class Person:
         code = self.notes_the_reset_code()
         self.shot("reset-code")
         self.click("activate")
+        # Her own "Activeren" is confirmed before she goes on.
+        self.lands_on("/2fa/done")
+        self.shot("done")
+        self.click("continue", role="link")
         return code
 
     def verifies(self) -> None:

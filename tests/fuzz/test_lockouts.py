@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from example_app.demo_data import DEMO_PASSWORD
+from nextens_guard.web.i18n import Translator
 from tests.fuzz.inputs import (
     FUZZ,
     FormEncoding,
@@ -49,7 +50,8 @@ def assert_reported_lockout(answer: httpx.Response) -> None:
     assert answer.status_code == 429
     seconds = int(answer.headers["retry-after"])
     assert seconds >= 1
-    assert f"{seconds} seconden" in answer.text
+    # The wait as people say it: minutes, or seconds under a minute.
+    assert Translator("nl").wait(seconds) in answer.text
 
 
 def fuzz_until_maybe_locked(

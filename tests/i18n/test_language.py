@@ -85,8 +85,26 @@ def test_a_translator_for_an_unknown_language_speaks_dutch() -> None:
 def test_a_translator_fills_in_placeholders() -> None:
     assert Translator("nl")("step_of", step=2, total=5) == "Stap 2 van 5"
     assert Translator("en")("error.locked", seconds=60) == (
-        "Too many wrong attempts. Please try again in 60 seconds."
+        "Too many wrong attempts. Please try again in 1 minute."
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "seconds", "said"),
+    [
+        ("nl", 900, "15 minuten"),
+        ("nl", 61, "2 minuten"),
+        ("nl", 60, "1 minuut"),
+        ("nl", 45, "45 seconden"),
+        ("nl", 1, "1 seconde"),
+        ("en", 900, "15 minutes"),
+        ("en", 30, "30 seconds"),
+    ],
+)
+def test_a_wait_reads_in_minutes_and_in_seconds_under_a_minute(
+    language: str, seconds: int, said: str
+) -> None:
+    assert Translator(language).wait(seconds) == said
 
 
 def test_a_placeholder_value_is_never_read_as_a_format_string() -> None:

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 
 from ..backend import GuardUser
 from ..services.office import UserOverview
+from .api import last_verified_at
 from .detour import Detour, ErrorPage
 from .kit import Kit
 from .links import client_address, guard_url
@@ -40,7 +41,9 @@ class AdminRoutes:
         admin = await self._kit.gates.admin(request)
         status = await self._office.status(admin.office_id)
         rows = await self._office.users_overview(admin)
-        return self._kit.rendering.render(request, "users.html", office=status.office, rows=rows)
+        return self._kit.rendering.render(
+            request, "users.html", office=status.office, rows=rows, last_verified=last_verified_at
+        )
 
     async def _own_user(self, request: Request) -> tuple[GuardUser, UserOverview]:
         """The admin and a user of their own office; 404 alike for every other user id."""
@@ -61,6 +64,7 @@ class AdminRoutes:
             reset_url=_user_url(request, row, "/reset"),
             may_reset=self._office.may_reset(admin, row.user),
             notice=notice if done else None,
+            last_verified=last_verified_at,
         )
 
     async def reset_user(self, request: Request) -> Response:

@@ -13,8 +13,9 @@ Shapes (the OpenAPI description in ``openapi.py`` is built from the tables here)
   would make ``fetch`` follow it on its own and hide where it went;
 - not this page now: 409 ``{"error": "wrong_step", "message": TEXT, "next": URL}``; not logged in:
   401 ``{"error": "login_required", "message": TEXT, "next": LOGIN_URL}``;
-- a refusal: ``{"error": CODE, "message": TEXT, "field": NAME, "retry_after": S}`` with
-  the form's status (400, 403, 409, 429 with ``Retry-After``).
+- a refusal: ``{"error": CODE, "message": TEXT, "field": NAME, "retry_after": S,
+  "remaining": N}`` with the form's status (400, 403, 409, 429 with ``Retry-After``);
+  ``remaining`` is how many wrong attempts are left before a lockout.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
@@ -40,6 +42,7 @@ __all__ = [
     "elsewhere",
     "fields_of",
     "go_on",
+    "last_verified_at",
     "login_required",
     "page",
     "two_factor_required",
@@ -191,6 +194,14 @@ def _offices(offices: Sequence[Office] | None) -> list[dict[str, str]]:
     return [_office(office) for office in offices or ()]
 
 
+def last_verified_at(row: UserOverview) -> datetime | None:
+    """When the user last typed a right code: at a login, else when setting it up."""
+    record = row.record
+    if record is None or not row.enrolled:
+        return None
+    return record.last_verified_at or record.confirmed_at
+
+
 def _user(row: UserOverview) -> dict[str, Any]:
     record = row.record
     return {
@@ -201,8 +212,8 @@ def _user(row: UserOverview) -> dict[str, Any]:
         "since": record.confirmed_at.isoformat()
         if row.enrolled and record and record.confirmed_at
         else None,
-        "last_verified": record.last_verified_at.isoformat()
-        if record and record.last_verified_at
+        "last_verified": last_verified.isoformat()
+        if (last_verified := last_verified_at(row))
         else None,
     }
 
@@ -321,8 +332,20 @@ PAGES: dict[str, PageView] = {
     ),
     "recover.html": PageView(
         "recover",
-        {"action": _STRING, "verify_url": _STRING},
-        _picked(action="form_action", verify_url="verify_url"),
+        {
+            "action": _STRING,
+            "verify_url": _STRING,
+            "office_admins": {
+                **_NULLABLE_STRING,
+                "description": "who can reset the user when the reset code is lost too",
+            },
+        },
+        _picked(action="form_action", verify_url="verify_url", office_admins="admins"),
+    ),
+    "done.html": PageView(
+        "done",
+        {"continue_url": _STRING},
+        _picked(continue_url="continue_url"),
     ),
     "help_sync.html": PageView("help_sync", {}, lambda values: {}),
     "office.html": PageView(
@@ -398,6 +421,11 @@ ERROR_SCHEMA: dict[str, Any] = {
         "message": {"type": "string", "description": "for the user, in their language"},
         "field": {"type": "string", "description": "the field the user should correct"},
         "retry_after": {"type": "integer", "minimum": 1},
+        "remaining": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "wrong attempts left before a lockout",
+        },
         "drift": {"type": "boolean", "description": "the phone's clock seems off"},
         "detail": {"type": "string", "description": "why a body was unreadable, in English"},
         "next": {"type": "string", "description": "where to go instead"},
@@ -426,6 +454,8 @@ def page(
             body["field"] = refusal.field
         if refusal.retry_after is not None:
             body["retry_after"] = refusal.retry_after
+        if isinstance(values.get("remaining"), int):
+            body["remaining"] = values["remaining"]
         if values.get("drift"):
             body["drift"] = True
         if refusal.detail:

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Router
 
 from .kit import Kit
-from .links import host_root
+from .links import host_root, next_target
 from .openapi import describe
 
 __all__ = ["HelpRoutes"]
@@ -25,7 +25,8 @@ class HelpRoutes:
         ]
 
     async def help_sync(self, request: Request) -> Response:
-        return self._kit.rendering.render(request, "help_sync.html")
+        # Back to the page the help was opened from (a local `next`), else to the app.
+        return self._kit.rendering.render(request, "help_sync.html", back_url=next_target(request))
 
     async def openapi(self, request: Request) -> Response:
         """The description of these pages' JSON, for anyone, like the help (see openapi.py)."""

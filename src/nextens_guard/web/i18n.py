@@ -5,7 +5,9 @@ nextens_guard.po``, one per language. Each ``msgid`` is a stable message key suc
 ``verify.lost``, not the Dutch sentence: the page code and the templates name what they
 show (``t("step_of", step=1, total=4)``), so rewording a Dutch text never touches a page
 module or orphans its English translation, and a key reads the same in every diff.
-``{name}`` placeholders are filled in with ``str.format``.
+``{name}`` placeholders are filled in with ``str.format``; ``{seconds:wait}`` shows a
+number of seconds as a wait in the page's language ("15 minuten", "45 seconden"), and
+:meth:`Translator.when` writes a moment in the office's time zone, both with Babel.
 
 The catalogs are compiled in memory when this module is imported, from the ``.po`` files
 shipped in the package: there is no generated ``.mo`` file to keep in step with its
@@ -16,16 +18,21 @@ at the first page. Reading two catalogs of some 140 messages takes milliseconds,
 from __future__ import annotations
 
 import ast
+import math
 import re
+import string
 from collections.abc import Collection, Iterator, Mapping
+from datetime import datetime, tzinfo
 from importlib.resources import files
 from io import BytesIO
 from typing import IO, Any
 
+from babel.dates import format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from babel.units import format_unit
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -139,18 +146,46 @@ def negotiate(accept_language: str | None) -> str:
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` plus the ``wait`` spec: ``{seconds:wait}`` reads as a wait."""
+
+    def __init__(self, translator: Translator) -> None:
+        self._translator = translator
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec == "wait" and isinstance(value, int | float):
+            return self._translator.wait(value)
+        return super().format_field(value, format_spec)
+
+
 class Translator:
     """``t(key, **values)``: the text of ``key`` in one language, placeholders filled in."""
 
     def __init__(self, language: str) -> None:
         self.language = language if language in _TRANSLATIONS else DEFAULT_LANGUAGE
         self._gettext = _TRANSLATIONS[self.language].gettext
+        self._formatter = _Formatter(self)
 
     def __call__(self, key: str, **values: object) -> str:
         # An unknown key shows itself rather than failing the page; tests/i18n keeps
         # every key the code uses in both catalogs.
         text = self._gettext(key)
-        return text.format(**values) if values else text
+        return self._formatter.format(text, **values) if values else text
+
+    def wait(self, seconds: float) -> str:
+        """A wait as people say it: whole minutes, rounded up so nobody comes back a
+        moment early, and seconds under a minute ("15 minuten", "45 seconden")."""
+        whole = max(math.ceil(seconds), 1)
+        if whole < 60:
+            return format_unit(whole, "duration-second", locale=self.language)
+        return format_unit(math.ceil(whole / 60), "duration-minute", locale=self.language)
+
+    def when(self, moment: datetime | None, zone: tzinfo) -> str:
+        """``moment`` in the time zone ``zone``, as the language writes a date and time
+        ("7 dec 2026, 03:01:00"); empty for no moment."""
+        if moment is None:
+            return ""
+        return format_datetime(moment, "medium", tzinfo=zone, locale=self.language)
 
 
 # Extraction (`pybabel extract -F babel.cfg`, see babel.cfg at the repository root)

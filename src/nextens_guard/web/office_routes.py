@@ -103,6 +103,8 @@ class OfficeRoutes:
             total=_WIZARD_STEPS,
             intro_key="activate.intro",
             next_step_url=guard_url(request, f"{_WIZARD}/scan"),
+            cancel_url=self._to_office(request),
+            notice=None,
             **wizard,
         )
 

@@ -79,6 +79,12 @@ ENDPOINTS: dict[str, Endpoint] = {
         ("reset_code",),
         follows_next=True,
     ),
+    "/done": Endpoint(
+        "After a user's own enrollment: it is set up; a browser passes here on to `next`",
+        "verified",
+        "done.html",
+        follows_next=True,
+    ),
     "/help/sync": Endpoint("Clock-sync help", "anyone", "help_sync.html"),
     "/openapi.json": Endpoint("This description", "anyone", None),
     "/office": Endpoint("The office's two-step verification status", "verified", "office.html"),

@@ -11,11 +11,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from ..csrf import CsrfTokens
-from ..http import wants_json
+from ..http import wants_json, with_query
 from ..settings import GuardSettings
 from . import api
 from .i18n import Translator, negotiate
-from .links import host_root
+from .links import here, host_root
 from .templating import build_templates
 
 __all__ = ["Rendering", "translator"]
@@ -33,6 +33,26 @@ class Rendering:
         self.templates = build_templates(settings.template_loader)
         self._csrf = csrf
         self._prefix = settings.prefix
+        self._logout_path = settings.logout_path
+        self._zone = settings.zone
+
+    def _common(self, request: Request, t: Translator, guard_url: str) -> dict[str, Any]:
+        """What the base layout shows on every page: the way back to the app, the host's
+        logout, the clock help (coming back here), and times in the office's time zone."""
+        root = host_root(request)
+        help_url = f"{guard_url}/help/sync"
+        return {
+            "lang": t.language,
+            "t": t,
+            "guard_url": guard_url,
+            "static_url": f"{guard_url}/static",
+            "app_url": f"{root}/",
+            "logout_url": f"{root}{self._logout_path}",
+            "help_url": help_url
+            if request.url.path.endswith(help_url)
+            else with_query(help_url, next=here(request)),
+            "when": lambda moment: t.when(moment, self._zone),
+        }
 
     def render(
         self,
@@ -46,14 +66,12 @@ class Rendering:
         t = translator(request)
         guard_url = request.scope.get("root_path", "")
         context: dict[str, Any] = {
-            "lang": t.language,
-            "t": t,
-            "guard_url": guard_url,
-            "static_url": f"{guard_url}/static",
-            "app_url": f"{host_root(request)}/",
+            **self._common(request, t, guard_url),
             "csrf_token": self._csrf.issue(request.session),
             "drift": False,
             "error": None,
+            "refusal": None,
+            "remaining": None,
             **values,
         }
         if wants_json(request.scope):
@@ -93,10 +111,7 @@ class Rendering:
             request,
             "nextens_guard/error.html",
             {
-                "lang": t.language,
-                "t": t,
-                "guard_url": guard_url,
-                "static_url": f"{guard_url}/static",
+                **self._common(request, t, guard_url),
                 "status": status,
                 "heading": t(f"page.{status}.title"),
                 "message": body,
@@ -107,8 +122,10 @@ class Rendering:
         )
 
     @staticmethod
-    def go_on(request: Request, url: str) -> Response:
-        """Done here, on to ``url``: a 303 for a browser, ``{"next": url}`` for JSON."""
+    def go_on(request: Request, url: str, *, browser_url: str | None = None) -> Response:
+        """Done here, on to ``url``: a 303 for a browser, ``{"next": url}`` for JSON.
+        ``browser_url`` is a page a browser sees first (a confirmation on the way to
+        ``url``); a JSON client shows its own."""
         if wants_json(request.scope):
             return api.go_on(url)
-        return RedirectResponse(url, status_code=303)
+        return RedirectResponse(browser_url or url, status_code=303)

@@ -120,6 +120,7 @@ class EnrollmentSteps:
         if attempt.verdict is Verdict.NOT_ENROLLED:
             raise Detour(Elsewhere(guard_url(request, f"{flow}/scan")))
         if not attempt.accepted:
+            values["remaining"] = attempt.remaining
             raise refused("enroll_code.html", values, attempt, CODE_ERRORS)
         return self._rendering.go_on(request, guard_url(request, f"{flow}/finish"))
 
@@ -134,9 +135,11 @@ class EnrollmentSteps:
         complete: Complete,
         then: str,
         shown: Mapping[str, Any],
+        confirm: str | None = None,
     ) -> Response:
         """The last step: the reset code to write down; its POST calls ``complete``, marks
-        this session verified and goes on to ``then``."""
+        this session verified and goes on to ``then`` (a browser by way of the page
+        ``confirm`` when there is one, which says it is done)."""
         pending = await self.pending(request, user, flow)
         if not pending.code_ok:
             raise Detour(Elsewhere(guard_url(request, f"{flow}/code")))
@@ -157,7 +160,7 @@ class EnrollmentSteps:
                 FormAgain("enroll_finish.html", values, 409, "enroll.expired", Refusal("expired"))
             )
         self._guard.mark_verified(request.session, user.id, generation)
-        return self._rendering.go_on(request, then)
+        return self._rendering.go_on(request, then, browser_url=confirm)
 
     async def confirm_password(
         self, request: Request, user: GuardUser, template: str, values: Mapping[str, Any]
@@ -168,4 +171,6 @@ class EnrollmentSteps:
             user, field(form, "password"), client_address(request)
         )
         if not attempt.accepted:
-            raise refused(template, values, attempt, PASSWORD_ERRORS)
+            raise refused(
+                template, {**values, "remaining": attempt.remaining}, attempt, PASSWORD_ERRORS
+            )

@@ -1,4 +1,8 @@
-"""The user's pages: enrollment, the code prompt and recovery with the reset code."""
+"""The user's pages: enrollment, the code prompt and recovery with the reset code.
+
+A user who is stuck is always told the next step: a warning before the lockout, the
+reset code on the code prompt, and the office's administrators, by name, on recovery.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,23 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..attempts import Verdict
+from ..backend import GuardUser
 from ..decision import Decision
 from .detour import Detour, Elsewhere
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
+from .rendering import translator
 
 __all__ = ["UserRoutes"]
 
 _ENROLL = "/enroll"
 _STEPS = 4
+# Set by a recovery, shown once by the enrollment it starts.
+_RECOVERED_KEY = "nextens_guard.recovered"
+# Named on the recovery page: enough to know whom to ask, and a bound on backend calls.
+_ADMINS_NAMED = 3
+_USERS_LOOKED_AT = 200
 
 
 class UserRoutes:
@@ -35,6 +46,7 @@ class UserRoutes:
             route("/enroll/finish", self.enroll_finish, "GET", "POST"),
             route("/verify", self.verify, "GET", "POST"),
             route("/recover", self.recover, "GET", "POST"),
+            route("/done", self.done),
         ]
 
     # Enrollment: the manual's steps 1, 2, 4 and 5
@@ -48,6 +60,10 @@ class UserRoutes:
             total=_STEPS,
             intro_key="enroll.intro",
             next_step_url=guard_url(request, "/enroll/scan"),
+            cancel_url=None,
+            notice=translator(request)("recover.done")
+            if request.session.pop(_RECOVERED_KEY, None)
+            else None,
         )
 
     async def enroll_scan(self, request: Request) -> Response:
@@ -72,8 +88,14 @@ class UserRoutes:
             total=_STEPS,
             complete=self._guard.enrollment.finish,
             then=next_target(request),
+            confirm=guard_url(request, "/done"),
             shown={"note_key": None, "linked": None},
         )
+
+    async def done(self, request: Request) -> Response:
+        """After her own "Activeren": it is set up, and on to where she was going."""
+        await self._kit.gates.verified(request)
+        return self._kit.rendering.render(request, "done.html", continue_url=next_target(request))
 
     # The code prompt
 
@@ -92,6 +114,7 @@ class UserRoutes:
         if attempt.verdict is Verdict.NOT_ENROLLED:
             raise Detour(Elsewhere(guard_url(request, _ENROLL)))
         if not attempt.accepted or attempt.generation is None:
+            values["remaining"] = attempt.remaining
             raise refused("verify.html", values, attempt, CODE_ERRORS)
         self._guard.mark_verified(request.session, user.id, attempt.generation)
         return self._kit.rendering.go_on(request, next_target(request))
@@ -103,6 +126,7 @@ class UserRoutes:
         values: dict[str, Any] = {
             "form_action": guard_url(request, "/recover"),
             "verify_url": guard_url(request, "/verify"),
+            "admins": await self._office_admins(user),
         }
         if request.method == "GET":
             return self._kit.rendering.render(request, "recover.html", **values)
@@ -113,6 +137,23 @@ class UserRoutes:
         if attempt.verdict is Verdict.NOT_ENROLLED:
             raise Detour(Elsewhere(guard_url(request, _ENROLL)))
         if not attempt.accepted:
+            values["remaining"] = attempt.remaining
             raise refused("recover.html", values, attempt, RESET_CODE_ERRORS)
         self._guard.forget_verified(request.session)
+        request.session[_RECOVERED_KEY] = True
         return self._kit.rendering.go_on(request, guard_url(request, _ENROLL))
+
+    async def _office_admins(self, user: GuardUser) -> str | None:
+        """Who can reset this user: the names of their office's users with user-management
+        rights (not the user), as the host's backend gives them; None when it names none."""
+        backend = self._guard.backend
+        names: list[str] = []
+        colleagues = await backend.users_of_office(user.office_id)
+        for colleague in list(colleagues)[:_USERS_LOOKED_AT]:
+            if colleague.id == user.id or colleague.office_id != user.office_id:
+                continue
+            if await backend.has_user_management_rights(colleague.id):
+                names.append(colleague.label)
+                if len(names) == _ADMINS_NAMED:
+                    break
+        return ", ".join(names) or None
