@@ -75,6 +75,8 @@ def test_a_user_who_lost_the_phone_enrolls_again_with_the_reset_code(
     rosa.lands_on("/2fa/enroll/finish")
     assert rosa.notes_the_reset_code() != reset_code
     rosa.click("activate")
+    rosa.lands_on("/2fa/done")
+    rosa.click("continue", role="link")
     rosa.sees_dashboard()
 
     rosa.log_out()
