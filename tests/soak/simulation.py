@@ -741,7 +741,8 @@ class Browser:
         token = find(_CSRF, finish, "form token")
         async with user.state_lock:
             done = await self.post("/2fa/enroll/finish?next=%2F", {"csrf_token": token})
-            if done.status_code == 303 and location(done) == "/":
+            # A browser passes the confirmation page on its way back to "/".
+            if done.status_code == 303 and location(done) in ("/", "/2fa/done?next=%2F"):
                 user.enrolled_with(secret, reset_code)
                 self.world.tally.enrolled += 1
                 self.world.note(self.name, "enrolled")
