@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from nextens_guard import Attempt, Guard, ServiceUnavailable, Verdict
 from nextens_guard.csrf import CSRF_FIELD, CsrfTokens
-from nextens_guard.http import local_target
+from nextens_guard.http import address_key, local_target
 
 from .backend import SESSION_USER_KEY, DemoBackend
 from .pages import render, wait_text, words_for
@@ -81,7 +81,8 @@ async def login(request: Request) -> Response:
         correct = await check_password()
         attempt = Attempt(Verdict.ACCEPTED if correct else Verdict.REJECTED)
     else:
-        address = request.client.host if request.client else "unknown"
+        # An IPv6 client counts as its /64, as on the guard's own pages.
+        address = address_key(request.client.host) if request.client else "unknown"
         try:
             attempt = await guard.check_login(username, address, check_password)
         except ServiceUnavailable:
