@@ -69,7 +69,8 @@ class GuardSettings:
     in it replaces the guard's, and ``nextens_guard_default/<name>.html`` still reaches
     the original, so a layout can extend it and change one block (``head``, ``header``,
     ``content``, ``footer``). Pages get ``t(key, **values)`` for the texts, ``lang``,
-    ``guard_url`` and ``static_url``.
+    ``guard_url``, ``static_url``, ``app_url`` and ``logout_url`` (the ways out),
+    ``help_url`` and ``when(moment)`` (a time in ``time_zone``, in the page's language).
     """
 
     secret_key: str
