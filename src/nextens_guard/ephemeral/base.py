@@ -110,10 +110,10 @@ class Ephemeral(ABC):
         does not reset it). A failure that reaches a limit starts a lockout, and its result
         carries ``retry_after > 0``; a failure that does not carries ``remaining``, the
         wrong attempts in a row the user has left before a lockout, so the page can warn
-        (``max_failures`` minus the user's consecutive failures). ``burn`` is a future step a wrong attempt matched (the
-        clock-drift hint told the user so); it is remembered with the failure (an attempt
-        refused as ``LOCKED`` remembers nothing), so that code is never accepted when its
-        time comes.
+        (``max_failures`` minus the user's consecutive failures). ``burn`` is a future step
+        a wrong attempt matched (the clock-drift hint told the user so); it is remembered
+        with the failure (an attempt refused as ``LOCKED`` remembers nothing), so that code
+        is never accepted when its time comes.
         """
 
     @abstractmethod
