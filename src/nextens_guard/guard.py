@@ -21,6 +21,7 @@ from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
 from .ephemeral.base import Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
+from .http import address_key
 from .marker import VERIFIED_KEY, VerifiedMarker
 from .services.audit import Audit
 from .services.enrollment import EnrollmentService
@@ -218,12 +219,13 @@ class Guard:
         """The host's own password login, held to the guard's limits across every process.
 
         ``login`` is what the user typed as their name, ``address`` the client's address
-        and ``check_password`` the host's own check, awaited only when the name and
+        (an IPv6 address counts as its /64) and ``check_password`` the host's own check, awaited only when the name and
         address are not locked out, so a locked-out guesser costs no password hash.
         Counted per typed name, so unknown names are limited like known ones. The answer
         is ``ACCEPTED``, ``REJECTED`` or ``LOCKED`` (``retry_after`` seconds to wait).
         """
         key = "login:" + login.strip().casefold()
+        address = address_key(address)
         wait = await self.ephemeral.retry_after(Purpose.PASSWORD, key, address)
         if wait > 0:
             return Attempt(Verdict.LOCKED, retry_after=wait)

@@ -41,6 +41,8 @@ WORDS: dict[str, dict[str, str]] = {
         "reset_yes": "Resetten",
         "settings": "Instellingen > Gebruikersbeheer > Twee staps verificatie",
         "help_sync": "Codes worden niet geaccepteerd? Zet de klok van uw telefoon gelijk.",
+        "log_in": "Inloggen",
+        "log_out": "Uitloggen",
     },
     "en": {
         "next": "Next",
@@ -57,9 +59,10 @@ WORDS: dict[str, dict[str, str]] = {
         "users": "Users and their two-step verification",
         "reset_user": "Reset two-step verification",
         "reset_yes": "Reset",
-        # The example app's own pages speak Dutch only.
-        "settings": "Instellingen > Gebruikersbeheer > Twee staps verificatie",
+        "settings": "Settings > User management > Two-step verification",
         "help_sync": "Codes not accepted? Set your phone's clock right.",
+        "log_in": "Log in",
+        "log_out": "Log out",
     },
 }
 
@@ -165,7 +168,7 @@ class Person:
         self.type_into("password", password)
         if shot:
             self.shot("login")
-        self.page.get_by_role("button", name="Inloggen").click()
+        self.click("log_in")
         self.page.wait_for_load_state()
 
     def sees_dashboard(self) -> None:
@@ -175,7 +178,7 @@ class Person:
 
     def log_out(self) -> None:
         self.sees_dashboard()
-        self.page.get_by_role("button", name="Uitloggen").click()
+        self.click("log_out")
         self.lands_on("/login")
 
     # Guard pages
