@@ -219,8 +219,9 @@ class Guard:
         """The host's own password login, held to the guard's limits across every process.
 
         ``login`` is what the user typed as their name, ``address`` the client's address
-        (an IPv6 address counts as its /64) and ``check_password`` the host's own check, awaited only when the name and
-        address are not locked out, so a locked-out guesser costs no password hash.
+        (an IPv6 address counts as its /64) and ``check_password`` the host's own check,
+        awaited only when the name and address are not locked out, so a locked-out
+        guesser costs no password hash.
         Counted per typed name, so unknown names are limited like known ones. The answer
         is ``ACCEPTED``, ``REJECTED`` or ``LOCKED`` (``retry_after`` seconds to wait).
         """
