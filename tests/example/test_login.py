@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import pytest
-
 from example_app.app import build_app
 from example_app.fastapi_app import build_app as build_fastapi_app
 from tests.example.conftest import ENGLISH, log_in
@@ -33,11 +31,6 @@ def test_the_login_form_carries_next_and_lands_there_after_the_password_and_the_
     assert person.get("/2fa/office").status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the guard's login gate passes on the request's own `next`, not the page "
-    "asked for (src/nextens_guard/web/gates.py); remove this mark with that fix",
-)
 def test_opening_the_office_page_logged_out_comes_back_to_it_after_the_login(
     person: Browser,
 ) -> None:

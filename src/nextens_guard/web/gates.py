@@ -14,7 +14,7 @@ from ..backend import GuardUser
 from ..decision import Decision
 from ..http import with_query
 from .detour import Detour, Elsewhere, ErrorPage, LoginFirst, StepFirst
-from .links import guard_url, here, login_url, next_target
+from .links import guard_url, here, host_root, login_url, next_target
 
 if TYPE_CHECKING:
     from ..guard import Guard
@@ -26,10 +26,16 @@ class Gates:
     def __init__(self, guard: Guard) -> None:
         self._guard = guard
 
-    async def logged_in(self, request: Request) -> GuardUser:
-        """The user who logged in with a password; to the login for anyone else."""
+    async def logged_in(self, request: Request, *, come_back: bool = False) -> GuardUser:
+        """The user who logged in with a password; to the login for anyone else, coming
+        back to this page when ``come_back`` (a page of its own, not a step on the way)."""
         user_id = await self._guard.backend.authenticated_user_id(request.scope)
         if user_id is None:
+            if come_back:
+                login = with_query(
+                    f"{host_root(request)}{self._guard.settings.login_path}", next=here(request)
+                )
+                raise Detour(LoginFirst(login))
             raise Detour(LoginFirst(self._login_url(request)))
         user = await self._guard.backend.get_user(user_id)
         if user is None:
@@ -56,7 +62,7 @@ class Gates:
     async def verified(self, request: Request) -> GuardUser:
         """The user when they have passed the guard as the app's pages require it; else to
         the step they still need, coming back here."""
-        user = await self.logged_in(request)
+        user = await self.logged_in(request, come_back=True)
         decision = await self._guard.decide(user.id, request.session)
         if decision is Decision.PASS:
             return user
