@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,8 +18,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from nextens_guard import (
-    AuditEvent,
-    EventKind,
     Guard,
     GuardSettings,
     ServiceUnavailable,
@@ -35,6 +32,8 @@ from .secrets_file import DevSecrets
 
 logger = logging.getLogger("example_app")
 FAVICON = HERE / "static" / "favicon.ico"
+# Who the audit trail says switched the demo offices on.
+DEMO_ACTOR = "example_app:demo-data"
 
 
 async def dashboard(request: Request) -> Response:
@@ -88,28 +87,20 @@ async def echo(websocket: WebSocket) -> None:
 async def seed_demo_policy(guard: Guard, *, fresh: bool) -> None:
     """Switch two-step verification on for the demo offices that start active.
 
-    Done once per database: the audit trail shows whether it happened already.
+    Done once per database, through the guard's own office service as an operator would:
+    the audit trail shows whether it happened already. ``fresh`` switches every demo
+    office off first, which destroys every enrollment in it.
     """
     office_ids = [office.id for office in OFFICES]
-    now = datetime.now(UTC)
     if fresh:
-        users = [u.id for office in office_ids for u in await guard.backend.users_of_office(office)]
-        await guard.store.void_enrollments(users, now=now)
-        await guard.store.set_offices_active(office_ids, active=False, actor_id=None, now=now)
-    elif await guard.store.recent_events(office_ids=office_ids, limit=1):
-        return
-    await guard.store.set_offices_active(ACTIVE_AT_START, active=True, actor_id=None, now=now)
+        for office_id in office_ids:
+            await guard.office.deactivate_group(office_id, actor_id=DEMO_ACTOR, address=None)
+    else:
+        for office_id in office_ids:
+            if await guard.office.recent_events(office_id, limit=1):
+                return
     for office_id in ACTIVE_AT_START:
-        await guard.audit.record(
-            AuditEvent(
-                kind=EventKind.ACTIVATED,
-                outcome="ok",
-                at=now,
-                office_id=office_id,
-                detail="demo data",
-            )
-        )
-    await guard.announce("*")
+        await guard.office.activate_group(office_id, actor_id=DEMO_ACTOR, address=None)
 
 
 class ExampleApp:
