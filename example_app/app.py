@@ -88,13 +88,14 @@ async def seed_demo_policy(guard: Guard, *, fresh: bool) -> None:
     """Switch two-step verification on for the demo offices that start active.
 
     Done once per database, through the guard's own office service as an operator would:
-    the audit trail shows whether it happened already. ``fresh`` switches every demo
-    office off first, which destroys every enrollment in it.
+    the audit trail shows whether it happened already. ``fresh`` first switches off
+    every demo office that is on, which destroys every enrollment in its group.
     """
     office_ids = [office.id for office in OFFICES]
     if fresh:
         for office_id in office_ids:
-            await guard.office.deactivate_group(office_id, actor_id=DEMO_ACTOR, address=None)
+            if (await guard.office.status(office_id)).active:
+                await guard.office.deactivate_group(office_id, actor_id=DEMO_ACTOR, address=None)
     else:
         for office_id in office_ids:
             if await guard.office.recent_events(office_id, limit=1):

@@ -129,7 +129,8 @@ def test_no_body_gets_past_enrollment(parts: Parts) -> None:
 
         no_body_finishes()
 
-        assert location(person.submit("/2fa/enroll/finish")) == "/"
+        # Finished: a confirmation page first, then on to the app.
+        assert location(person.submit("/2fa/enroll/finish")).startswith("/2fa/done")
         assert person.get("/").status_code == 200
 
 

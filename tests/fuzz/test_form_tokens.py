@@ -82,4 +82,5 @@ def test_no_form_token_but_the_sessions_own_finishes_enrollment(parts: Parts) ->
 
         a_wrong_token_is_refused()
 
-        assert location(person.submit("/2fa/enroll/finish")) == "/"
+        # Finished: a confirmation page first, then on to the app.
+        assert location(person.submit("/2fa/enroll/finish")).startswith("/2fa/done")
