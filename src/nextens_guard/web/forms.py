@@ -70,7 +70,9 @@ def refused(
     template: str, values: Mapping[str, Any], attempt: Attempt, messages: Mapping[Verdict, str]
 ) -> Detour:
     """The form of ``template`` again, saying why ``attempt`` failed; ``messages`` name
-    the text of each verdict."""
+    the text of each verdict. The form says how many attempts are left, so every form
+    that counts attempts warns before the lockout alike."""
+    values = {**values, "remaining": attempt.remaining}
     # "error.code_missing" names the field the messages are about: "code".
     name = messages[Verdict.MISSING].removeprefix("error.").removesuffix("_missing")
     if attempt.locked:

@@ -120,7 +120,6 @@ class EnrollmentSteps:
         if attempt.verdict is Verdict.NOT_ENROLLED:
             raise Detour(Elsewhere(guard_url(request, f"{flow}/scan")))
         if not attempt.accepted:
-            values["remaining"] = attempt.remaining
             raise refused("enroll_code.html", values, attempt, CODE_ERRORS)
         return self._rendering.go_on(request, guard_url(request, f"{flow}/finish"))
 
@@ -171,6 +170,4 @@ class EnrollmentSteps:
             user, field(form, "password"), client_address(request)
         )
         if not attempt.accepted:
-            raise refused(
-                template, {**values, "remaining": attempt.remaining}, attempt, PASSWORD_ERRORS
-            )
+            raise refused(template, values, attempt, PASSWORD_ERRORS)

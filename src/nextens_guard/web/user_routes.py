@@ -114,7 +114,6 @@ class UserRoutes:
         if attempt.verdict is Verdict.NOT_ENROLLED:
             raise Detour(Elsewhere(guard_url(request, _ENROLL)))
         if not attempt.accepted or attempt.generation is None:
-            values["remaining"] = attempt.remaining
             raise refused("verify.html", values, attempt, CODE_ERRORS)
         self._guard.mark_verified(request.session, user.id, attempt.generation)
         return self._kit.rendering.go_on(request, next_target(request))
@@ -137,7 +136,6 @@ class UserRoutes:
         if attempt.verdict is Verdict.NOT_ENROLLED:
             raise Detour(Elsewhere(guard_url(request, _ENROLL)))
         if not attempt.accepted:
-            values["remaining"] = attempt.remaining
             raise refused("recover.html", values, attempt, RESET_CODE_ERRORS)
         self._guard.forget_verified(request.session)
         request.session[_RECOVERED_KEY] = True
