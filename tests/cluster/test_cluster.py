@@ -3,6 +3,7 @@ and invalidation that reaches every process whichever node it is heard on."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
@@ -158,6 +159,26 @@ async def test_a_right_code_is_one_round_trip_and_a_wrong_one_too(
     assert sent() == ["DEL"]
 
 
+async def test_a_burst_larger_than_the_connections_of_a_node_waits_its_turn(
+    cluster: LocalCluster, on_cluster: RedisBackend
+) -> None:
+    # One user's keys sit on one node: 60 attempts at once against 4 connections there
+    # queue, as they do on one server, instead of failing with a 503.
+    small = RedisCluster(
+        startup_nodes=[ClusterNode("127.0.0.1", node.port) for node in cluster.nodes],
+        max_connections=4,
+    )
+    state = on_cluster.adopt(RedisEphemeral(small, LIMITS, key_prefix=on_cluster.key_prefix))
+
+    attempts = await asyncio.gather(
+        *(state.settle(CODE, "anna", HOME, correct=False) for _ in range(60))
+    )
+
+    verdicts = [attempt.verdict for attempt in attempts]
+    assert verdicts.count(Verdict.REJECTED) == LIMITS.max_failures
+    assert verdicts.count(Verdict.LOCKED) == 60 - LIMITS.max_failures
+
+
 async def test_a_reset_published_on_any_node_reaches_a_listener(
     cluster: LocalCluster, on_cluster: RedisBackend
 ) -> None:
@@ -180,9 +201,9 @@ async def test_the_listener_moves_to_a_living_node_when_its_node_dies(
 ) -> None:
     # A cluster of this test's own: it kills one of its nodes.
     own = LocalCluster(tmp_path)
-    own.start()
     backend = RedisBackend(own.url, run_id)
     try:
+        own.start()
         state = await backend.open()
         sink = RecordingSink()
         await state.start(sink)

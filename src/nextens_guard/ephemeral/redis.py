@@ -46,7 +46,7 @@ import contextlib
 import hashlib
 import logging
 import math
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -124,6 +124,18 @@ def _unavailable(operation: str) -> Iterator[None]:
         raise ServiceUnavailable(f"redis {operation} failed") from exc
 
 
+def _command_slots(client: Redis | RedisCluster) -> asyncio.Semaphore | None:
+    """How many commands may be under way at once on a cluster (see ``_connection``).
+
+    Counted over all nodes, so no node can run out, whatever the keys; one connection
+    per node is left for the subscription, which takes it from the same pool.
+    """
+    if not isinstance(client, RedisCluster):
+        return None
+    per_node = int(client.nodes_manager.connection_kwargs.get("max_connections", 2))
+    return asyncio.Semaphore(max(per_node - 1, 1))
+
+
 def _digest(value: str) -> str:
     # 128 bits: no two ids collide in practice, and keys stay short. surrogatepass lets
     # any Python str through, even one holding a lone surrogate.
@@ -188,6 +200,7 @@ class RedisEphemeral(Ephemeral):
         # On a cluster, the node the next subscription tries (see _subscription).
         self._next_node = 0
         self._discovered = not self._across_slots
+        self._free = _command_slots(client)
         self._discovery = asyncio.Lock()
         self._sinks: list[InvalidationSink] = []
         self._listener: asyncio.Task[None] | None = None
@@ -251,12 +264,14 @@ class RedisEphemeral(Ephemeral):
         keys += [self._step_key(user_id), self._burn_key(user_id)]
         with _unavailable("clear"):
             await self._discover()
-            await self._client.delete(*keys)
+            async with self._connection():
+                await self._client.delete(*keys)
 
     async def publish(self, topic: str) -> None:
         with _unavailable("publish"):
             await self._discover()
-            await self._client.publish(self._channel, topic)
+            async with self._connection():
+                await self._client.publish(self._channel, topic)
 
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)
@@ -276,7 +291,8 @@ class RedisEphemeral(Ephemeral):
     async def ping(self) -> None:
         with _unavailable("ping"):
             await self._discover()
-            await self._client.ping()
+            async with self._connection():
+                await self._client.ping()
 
     async def close(self) -> None:
         task, self._listener = self._listener, None
@@ -315,6 +331,25 @@ class RedisEphemeral(Ephemeral):
             if not self._discovered and isinstance(self._client, RedisCluster):
                 await self._client.initialize()
             self._discovered = True
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[None]:
+        """On a cluster, wait up to the pool's wait for a free connection, as on one server.
+
+        redis-py's cluster nodes refuse a command at once (``MaxConnectionsError``) when
+        their connections are all busy; a burst of attempts for one user, whose keys all
+        sit on one node, then met a 503 where one server makes them queue.
+        """
+        free = self._free
+        if free is None:
+            yield
+            return
+        async with asyncio.timeout(_POOL_WAIT_SECONDS):
+            await free.acquire()
+        try:
+            yield
+        finally:
+            free.release()
 
     def _user_tag(self, user_id: str) -> str:
         return f"{self._prefix}:{{u:{_digest(user_id)}}}"
@@ -368,13 +403,17 @@ class RedisEphemeral(Ephemeral):
         """
 
         async def user(address: str) -> tuple[str, int, int]:
-            reply: Sequence[Any] = await self._settle_script(keys=user_keys, args=[*args, address])
+            async with self._connection():
+                reply: Sequence[Any] = await self._settle_script(
+                    keys=user_keys, args=[*args, address]
+                )
             return _text(reply[0]), int(reply[1]), int(reply[2])
 
         async def at_address(how: str) -> _AddressCount:
-            reply: Sequence[Any] = await self._address_script(
-                keys=[address_key], args=[how, *self._address_args]
-            )
+            async with self._connection():
+                reply: Sequence[Any] = await self._address_script(
+                    keys=[address_key], args=[how, *self._address_args]
+                )
             return _AddressCount(bool(int(reply[0])), int(reply[1]), int(reply[2]))
 
         counted: _AddressCount | None = None
