@@ -20,7 +20,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -76,11 +75,8 @@ _SERVER_CPUS, _WRK_CPUS = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+# uvicorn names the port it bound when asked for port 0.
+_LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
 @dataclass
@@ -102,8 +98,9 @@ class Server:
 def _serving(
     name: str, folder: Path, database_url: str, redis_url: str | None, *, guard: bool
 ) -> Iterator[Server]:
-    port = _free_port()
-    command = [sys.executable, "-m", "example_app", "--port", str(port)]
+    # Port 0: the app names the port it bound in its log; one picked free beforehand
+    # can be taken before the app binds it.
+    command = [sys.executable, "-m", "example_app", "--port", "0"]
     command += ["--database-url", database_url]
     if not guard:
         command.append("--no-guard")
@@ -122,7 +119,7 @@ def _serving(
         )
     if _PINNED:
         os.sched_setaffinity(process.pid, _SERVER_CPUS)
-    server = Server(name, port, process, log)
+    server = Server(name, 0, process, log)
     try:
         _wait_until_up(server)
         yield server
@@ -140,9 +137,13 @@ def _wait_until_up(server: Server) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"the {server.name} app exited:\n{server.tail()}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{server.url}/login", timeout=1).status_code == 200:
-                return
+        if not server.port:
+            found = _LISTENING.search(server.log.read_text(errors="replace"))
+            server.port = int(found.group(1)) if found else 0
+        if server.port:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{server.url}/login", timeout=1).status_code == 200:
+                    return
         time.sleep(0.1)
     raise RuntimeError(f"the {server.name} app did not answer within 30 s:\n{server.tail()}")
 

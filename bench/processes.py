@@ -32,7 +32,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -71,6 +70,8 @@ __all__ = [
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_SECONDS = 30.0
+# uvicorn names the port it bound when asked for port 0.
+_LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 STOP_TIMEOUT_SECONDS = 10.0
 # Longer than a soak run with its set-up, so a waiting run gets its turn.
 LOCK_TIMEOUT_SECONDS = 240.0
@@ -140,13 +141,6 @@ class AppPair:
         return self.workdir / KEY_FILE_NAME
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def with_client_name(redis_url: str, name: str) -> str:
     parts = urlsplit(redis_url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "client_name"]
@@ -157,8 +151,11 @@ def with_client_name(redis_url: str, name: str) -> str:
 def start_app(
     index: int, workdir: Path, database_url: str, redis_url: str, *, client_name: str
 ) -> AppProcess:
-    """Start one process; the first one (``index`` 0) recreates the demo data."""
-    port = free_port()
+    """Start one process; the first one (``index`` 0) recreates the demo data.
+
+    It binds port 0 and names the port it got in its log: a port picked free beforehand
+    can be taken before the process binds it.
+    """
     args = [
         sys.executable,
         "-m",
@@ -166,7 +163,7 @@ def start_app(
         "--host",
         "127.0.0.1",
         "--port",
-        str(port),
+        "0",
         "--database-url",
         database_url,
         "--redis-url",
@@ -187,11 +184,19 @@ def start_app(
     except BaseException:
         log_file.close()
         raise
-    return AppProcess(index, port, client_name, log_path, process, log_file)
+    return AppProcess(index, 0, client_name, log_path, process, log_file)
 
 
 def wait_until_serving(app: AppProcess) -> None:
+    """Learn the port ``app`` bound from its log, then wait until it serves ``/login``."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
+
+    def give_up(what: str) -> RuntimeError:
+        return RuntimeError(
+            f"app process {app.index} {what} within {START_TIMEOUT_SECONDS:.0f} s:\n"
+            + app.log_text()[-4000:]
+        )
+
     with httpx.Client(timeout=2.0, trust_env=False) as client:
         while True:
             if app.process.poll() is not None:
@@ -199,16 +204,17 @@ def wait_until_serving(app: AppProcess) -> None:
                     f"app process {app.index} exited with {app.process.returncode}:\n"
                     + app.log_text()[-4000:]
                 )
-            try:
-                if client.get(f"{app.base_url}/login").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
+            if not app.port:
+                found = _LISTENING.search(app.log_text())
+                app.port = int(found.group(1)) if found else 0
+            if app.port:
+                try:
+                    if client.get(f"{app.base_url}/login").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"app process {app.index} did not serve /login within "
-                    f"{START_TIMEOUT_SECONDS:.0f} s:\n" + app.log_text()[-4000:]
-                )
+                raise give_up("did not serve /login" if app.port else "named no port")
             time.sleep(0.1)
 
 

@@ -1,8 +1,9 @@
 """Redis deployments of the tests' own: a three-node cluster, and a master with a sentinel.
 
-Each runs real ``redis-server`` processes on free loopback ports, without persistence,
-in a temporary folder. A missing binary fails the tests: a scale-out test that cannot
-start Redis proves nothing.
+Each runs real ``redis-server`` processes on loopback ports the run owns (see
+:mod:`tests.ports`), without persistence, in a temporary folder. A start that fails
+stops whatever it had started, so no process outlives its test. A missing binary fails
+the tests: a scale-out test that cannot start Redis proves nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.faults.harness import LOOPBACK, free_port
+from tests.ports import LOOPBACK, owned_port
 
 __all__ = ["LocalCluster", "LocalSentinel", "RedisProcess"]
 
@@ -31,12 +32,16 @@ def _binary(name: str) -> str:
     return path
 
 
-def _wait(what: str, condition: Callable[[], bool], log: Path | None = None) -> None:
+def _wait(what: str, missing: Callable[[], str], log: Path | None = None) -> None:
+    """Poll ``missing`` (what is not there yet, ``""`` once ready) until it is ready.
+
+    On timeout the failure says what the last poll saw, and the server's log.
+    """
     deadline = time.monotonic() + _START_SECONDS
-    while not condition():
+    while seen := missing():
         if time.monotonic() >= deadline:
             tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            pytest.fail(f"{what} within {_START_SECONDS:.0f} s\n{tail}")
+            pytest.fail(f"{what} within {_START_SECONDS:.0f} s; last seen: {seen}\n{tail}")
         time.sleep(0.05)
 
 
@@ -46,7 +51,7 @@ class RedisProcess:
     def __init__(self, folder: Path, name: str, *, port: int | None = None) -> None:
         self.folder = folder
         self.name = name
-        self.port = port if port is not None else free_port()
+        self.port = port if port is not None else owned_port()
         self.log = folder / f"{name}.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -71,19 +76,24 @@ class RedisProcess:
             self._process = subprocess.Popen(  # noqa: S603 - a fixed command line
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
             )
-        _wait(f"{self.name} did not answer PING on port {self.port}", self.answers, self.log)
+        try:
+            _wait(f"{self.name} did not answer PING on port {self.port}", self.silence, self.log)
+        except BaseException:
+            self.stop()
+            raise
 
     def client(self) -> redis.Redis:
         return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=5)
 
-    def answers(self) -> bool:
+    def silence(self) -> str:
+        """Why a PING is not answered yet; ``""`` once it is."""
         if self._process is None or self._process.poll() is not None:
             pytest.fail(f"{self.name} exited:\n{self.log.read_text(errors='replace')[-2000:]}")
         try:
             with self.client() as client:
-                return bool(client.ping())
-        except redis.RedisError:
-            return False
+                return "" if client.ping() else "no PONG"
+        except redis.RedisError as exc:
+            return repr(exc)
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -105,6 +115,13 @@ class LocalCluster:
         return f"redis+cluster://{hosts}"
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         for node in self.nodes:
             node.start(
                 "--cluster-enabled",
@@ -113,7 +130,7 @@ class LocalCluster:
                 f"nodes-{node.port}.conf",
                 # The bus port is picked free too: port + 10000 may not be.
                 "--cluster-port",
-                str(free_port()),
+                str(owned_port()),
                 "--cluster-node-timeout",
                 "2000",
             )
@@ -133,16 +150,19 @@ class LocalCluster:
         )
         if created.returncode != 0:
             pytest.fail(f"redis-cli --cluster create failed:\n{created.stdout.decode()}")
-        _wait("the cluster did not reach cluster_state:ok", self.ready)
+        _wait("the cluster did not reach cluster_state:ok", self.unready)
 
-    def ready(self) -> bool:
+    def unready(self) -> str:
+        """The nodes whose cluster state is not ``ok`` yet, and what they say."""
+        seen = []
         for node in self.nodes:
             with node.client() as client:
                 info = client.execute_command("CLUSTER", "INFO")
-                text = info.decode() if isinstance(info, bytes) else str(info)
-                if "cluster_state:ok" not in text:
-                    return False
-        return True
+            text = info.decode() if isinstance(info, bytes) else str(info)
+            state = next((line for line in text.splitlines() if "cluster_state" in line), "")
+            if state.strip() != "cluster_state:ok":
+                seen.append(f"{node.name}: {state.strip() or 'no cluster_state'}")
+        return "; ".join(seen)
 
     def slot_of(self, key: str | bytes) -> int:
         """The slot the server itself gives ``key`` (CLUSTER KEYSLOT)."""
@@ -177,6 +197,13 @@ class LocalSentinel:
         return f"redis+sentinel://{listed}/{self.service}/{db}"
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         self.master.start()
         # Sentinel rewrites its configuration file, so it gets one of its own to write.
         self._config.write_text(
@@ -185,12 +212,15 @@ class LocalSentinel:
             encoding="utf-8",
         )
         self.sentinel.start(str(self._config), "--sentinel")
-        _wait("the sentinel did not name the master", self.ready)
+        _wait("the sentinel did not name the master", self.unready)
 
-    def ready(self) -> bool:
+    def unready(self) -> str:
+        """What the sentinel names as master, until it names ours."""
         with self.sentinel.client() as client:
             answer = client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
-        return bool(answer) and int(answer[1]) == self.master.port
+        if answer and int(answer[1]) == self.master.port:
+            return ""
+        return f"master named {answer!r}, expected port {self.master.port}"
 
     def stop(self) -> None:
         self.sentinel.stop()

@@ -36,7 +36,11 @@ def started(folder: Path, env: dict[str, str], *args: str) -> str:
         return log_path.read_text(errors="replace")
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_make_run_starts_on_sqlite_and_the_in_process_limiter_and_says_so(

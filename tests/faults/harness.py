@@ -27,6 +27,7 @@ import pytest
 
 from nextens_guard.store.base import AuditRecord, EnrollmentRecord
 from nextens_guard.store.sql import SQLStore
+from tests.ports import LOOPBACK, owned_port
 from tests.support import Browser, Parts, location
 
 __all__ = [
@@ -43,12 +44,10 @@ __all__ = [
     "drop_tables",
     "enrollment_of",
     "events_of",
-    "free_port",
     "with_store",
     "within",
 ]
 
-LOOPBACK = "127.0.0.1"
 # The example app's protected page, and the guard's 503 page.
 DASHBOARD = 'data-app-page="dashboard"'
 UNAVAILABLE = "Tijdelijk niet beschikbaar"
@@ -56,17 +55,9 @@ JSON = {"accept": "application/json"}
 _T = TypeVar("_T")
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def closed_port() -> int:
     """A loopback port where a connection is refused at once: a part that is down."""
-    return free_port()
+    return owned_port()
 
 
 def within(seconds: float, predicate: Callable[[], bool], *, pause: float = 0.05) -> bool:
@@ -92,7 +83,7 @@ class RedisServer:
             pytest.fail("redis-server is not installed; the fault tests need the binary")
         self._binary = binary
         self._log_path = log_path
-        self.port = free_port()
+        self.port = owned_port()
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -170,7 +161,7 @@ class Relay:
         self.upstream_host = upstream_host
         self.upstream_port = upstream_port
         self.delay = delay
-        self.port = free_port()
+        self.port = owned_port()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="fault relay", daemon=True
