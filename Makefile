@@ -10,6 +10,9 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS=tests/unit`.
 PYTEST_ARGS ?=
+# `make test-repeat`: the folders whose tests start servers, run N times in a row.
+N ?= 5
+SERVER_TESTS ?= tests/cluster tests/processes tests/faults tests/soak
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 # The uv that installs everything else. The lock holds the same release (the dev group
@@ -18,7 +21,7 @@ UV_VERSION := 0.13.9
 # uv syncs into the venv this Makefile made, whatever VENV says.
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test test-newest lint typecheck bench screenshots lock lock-upgrade clean
+.PHONY: run test test-repeat test-newest lint typecheck bench screenshots lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +51,16 @@ run: $(VENV)/.synced-run
 test: $(VENV)/.synced-test
 	scripts/test-services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tests that start Redis nodes, app processes and relays, N times in a row, each run
+# in an order of its own; the first failure stops it and says which round it was.
+test-repeat: $(VENV)/.synced-test
+	scripts/test-services
+	@for round in $$(seq 1 $(N)); do \
+		echo "== round $$round of $(N)"; \
+		$(BIN)/python -m pytest -q $(SERVER_TESTS) $(PYTEST_ARGS) \
+			|| { echo "== round $$round of $(N) failed"; exit 1; }; \
+	done
 
 # The newest releases the ranges in pyproject.toml allow, in a venv of its own and without
 # the lock: what a user who installs today gets, so a coming break shows here first.
