@@ -55,6 +55,7 @@ from example_app.demo_data import DEMO_PASSWORD
 from example_app.secrets_file import KEY_FILE_NAME
 
 __all__ = [
+    "CLIENT_LIMITS",
     "AppPair",
     "AppProcess",
     "Person",
@@ -73,6 +74,11 @@ START_TIMEOUT_SECONDS = 30.0
 # uvicorn names the port it bound when asked for port 0.
 _LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 STOP_TIMEOUT_SECONDS = 10.0
+# A client drops a connection idle this long before uvicorn (5 s, its default
+# timeout_keep_alive) closes it: a request sent on a connection the server is closing
+# at that moment fails with a ReadError, which a browser would retry and httpx does not.
+KEEPALIVE_EXPIRY_SECONDS = 2.0
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
 # Longer than a soak run with its set-up, so a waiting run gets its turn.
 LOCK_TIMEOUT_SECONDS = 240.0
 LOCK_FILE = Path(tempfile.gettempdir()) / "nextens_guard_example_app_processes.lock"
@@ -392,6 +398,7 @@ class Person:
         self.phone = phone
         self.client = httpx.Client(
             base_url=base_url,
+            limits=CLIENT_LIMITS,
             timeout=REQUEST_TIMEOUT_SECONDS,
             follow_redirects=False,
             trust_env=False,

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import httpx2 as httpx
 import pyotp
 
+from bench.processes import CLIENT_LIMITS
 from example_app.demo_data import DEMO_PASSWORD, USERS
 
 STEP_SECONDS = 30
@@ -363,6 +364,7 @@ class Browser:
         language = self.rng.choice(["nl-NL,nl;q=0.9", "en-GB,en;q=0.8"])
         self.client = httpx.AsyncClient(
             timeout=REQUEST_TIMEOUT_SECONDS,
+            limits=CLIENT_LIMITS,
             follow_redirects=False,
             trust_env=False,
             headers={"Accept-Language": language},
