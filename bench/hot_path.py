@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message
 from example_app.app import ExampleApp, build_app
 from example_app.secrets_file import DevSecrets
 from nextens_guard.guard import Guard
+from nextens_guard.login import LOGIN_KEY
 from nextens_guard.marker import VERIFIED_KEY
 from nextens_guard.store.sql import SQLStore
 
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 USER = "rosa"  # Kantoor Rotterdam: two-step verification is on there
+LOGIN_ID = "a-login-of-rosa"
 APP_PAGE = b'data-app-page="dashboard"'
 # What the host backend is asked on every request anyway: who is logged in (a session read).
 SESSION_READ = "authenticated_user_id"
@@ -273,10 +275,15 @@ async def compare(
             assert isinstance(guard.store, SQLStore)
             calls.watch_database(guard.store)
             calls.watch_backend(guard.backend, BACKEND_METHODS)
-            # The very same session on both sides: who logged in, and the guard's marker.
+            # The very same session on both sides: who logged in, the login the guard saw
+            # and its marker.
             cookie = session_cookie(
                 secrets.session_secret,
-                {"user_id": USER, VERIFIED_KEY: [USER, generation, int(time.time())]},
+                {
+                    "user_id": USER,
+                    LOGIN_KEY: [USER, LOGIN_ID, generation],
+                    VERIFIED_KEY: [USER, generation, int(time.time()), LOGIN_ID],
+                },
             )
             status, body = await call(bare, cookie)
             assert status == 200, f"the bare app answered {status}"

@@ -13,14 +13,17 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from . import login
 from .attempts import Attempt, Verdict
 from .backend import AuthBackend, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
 from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
+from .ended_logins import EndedLogins
 from .ephemeral.base import Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
+from .errors import ServiceUnavailable
 from .http import address_key
 from .marker import VERIFIED_KEY, VerifiedMarker
 from .services.audit import Audit
@@ -127,13 +130,17 @@ class Guard:
             settings=settings,
             announce=self.announce,
         )
+        self.ended = EndedLogins(
+            self.ephemeral, seconds=settings.verified_max_age_seconds, clock=settings.clock
+        )
         self.markers = VerifiedMarker(
-            clock=settings.clock, max_age=settings.verified_max_age_seconds
+            clock=settings.clock, max_age=settings.verified_max_age_seconds, ended=self.ended.ids
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
         # Bound once: every verified request calls them.
         self._cached_state = self.cache.get
         self._marker_valid = self.markers.valid
+        self._ended = self.ended
         # The guard's own pages, an ASGI app the middleware serves below the prefix.
         self.pages = GuardPages(self)
         self.started = False
@@ -149,7 +156,9 @@ class Guard:
             if self.started:
                 return
             await self.store.setup()
+            await self.ephemeral.start(self.ended)
             await self.ephemeral.start(self.cache)
+            await self.ended.catch_up()
             self.started = True
             logger.info("two-step verification guard started")
 
@@ -180,7 +189,7 @@ class Guard:
         if user_id is None:
             return self._anonymous(session)
         state = self._cached_state(user_id)
-        if state is None:
+        if state is None or not self._ended.current:
             return None
         return self._judge(user_id, state, session)
 
@@ -198,6 +207,8 @@ class Guard:
         if state is None:
             await self.startup()
             state = await self.state_of(user_id)
+        if not self._ended.current:
+            await self._ended.catch_up()
         return self._judge(user_id, state, session)
 
     def _judge(self, user_id: str, state: UserState, session: Session) -> Decision:
@@ -208,10 +219,85 @@ class Guard:
 
     @staticmethod
     def _anonymous(session: Session) -> Decision:
-        # Nobody is logged in: no marker outlives a logout.
+        # Nobody is logged in: no marker outlives a logout. The login itself is ended by
+        # witness(), which sees the request out, or at the host's end_login() call.
         if VERIFIED_KEY in session:
             del session[VERIFIED_KEY]
         return ANONYMOUS
+
+    async def end_login(self, session: Session) -> None:
+        """End the login ``session`` records, on every process within a second.
+
+        The guard sees a logout pass by on the host's exempt pages and on any page it
+        serves to nobody; a host that logs out elsewhere calls this at its logout.
+        A copy of the session cookie then asks for the code again, wherever it is used.
+        """
+        login_id = login.end(session)
+        self.markers.forget(session)
+        await self._ended_everywhere(login_id)
+
+    async def _ended_everywhere(self, login_id: str | None) -> None:
+        if login_id is None or login_id in self.ended:
+            return
+        try:
+            await self.ended.end(login_id)
+        except ServiceUnavailable as exc:
+            # This browser is logged out all the same; a copy elsewhere is not told.
+            logger.error("a logout could not be told to the other processes: %s", exc)
+
+    async def witness(
+        self, session: Session, before: str | None, after: str | None, *, login_before: str | None
+    ) -> None:
+        """What a request of the host's own did to the login: ``before`` is who was
+        logged in when it came in, ``login_before`` the login the session recorded then,
+        and ``after`` who is logged in as its answer leaves.
+
+        Nobody after it is a logout. A new user is a new login, and so is the same user
+        in a session the host cleared on the way, as it does at a password login: the
+        login before ends, and its verification does not carry over.
+        """
+        if after is None:
+            await self.end_login(session)
+            await self._ended_everywhere(login_before)
+            return
+        seen_made = after != before
+        if not seen_made:
+            if login_before is None or login.login_of(session, after) is not None:
+                return
+            # The host cleared the session on the way (a login), or it records someone
+            # else: a login all the same, but seen being made only in the first case.
+            seen_made = login.recorded(session) is None
+        await self._ended_everywhere(login_before)
+        # Seen being made: the generation now decides whether it may enroll a phone.
+        generation = await self._generation_or_none(after) if seen_made else None
+        login.begin(session, after, generation)
+        self.markers.forget(session)
+
+    async def generation_of(self, user_id: str) -> int:
+        """The user's enrollment generation now; 0 for a user who never enrolled."""
+        record = await self.store.get_enrollment(user_id)
+        return 0 if record is None else record.generation
+
+    async def _generation_or_none(self, user_id: str) -> int | None:
+        try:
+            return await self.generation_of(user_id)
+        except Exception as exc:
+            # Unknown: this login then needs the password to enroll a phone.
+            logger.warning("enrollment generation unavailable: %s", type(exc).__name__)
+            return None
+
+    async def may_enroll(self, session: Session, user_id: str) -> bool:
+        """Whether this login may enroll a phone without typing the password again.
+
+        Only a login the guard saw being made after the user's last reset, recovery or
+        deactivation may: an older copy of the session cookie cannot take over the
+        user's second step.
+        """
+        return login.may_enroll(session, user_id, await self.generation_of(user_id))
+
+    async def password_typed(self, session: Session, user_id: str) -> None:
+        """The user typed their password again in this login: it may enroll a phone."""
+        login.renew(session, user_id, await self.generation_of(user_id))
 
     async def check_login(
         self, login: str, address: str, check_password: Callable[[], Awaitable[bool]]
@@ -234,8 +320,13 @@ class Guard:
         return await self.ephemeral.settle(Purpose.PASSWORD, key, address, correct=correct)
 
     def mark_verified(self, session: Session, user_id: str, generation: int) -> None:
-        """Record in ``session`` that ``user_id`` gave the second step for ``generation``."""
-        self.markers.mark(session, user_id, generation)
+        """Record in ``session`` that ``user_id`` gave the second step for ``generation``,
+        in the login the session records (begun now when it records none)."""
+        login_id = login.current(session, user_id)
+        if login_id in self.ended:
+            # A copy of a session whose login ended verifies as a login of its own.
+            login_id = login.begin(session, user_id, None)
+        self.markers.mark(session, user_id, generation, login_id)
 
     def forget_verified(self, session: Session, *, unless_for: str | None = None) -> None:
         """Drop the session's proof of the second step (unless it names ``unless_for``)."""

@@ -1,14 +1,18 @@
 """The session's proof of the second step: an opaque marker, never a secret.
 
 The host's session cookie is signed but readable, so the marker holds only the
-verified user's id, the generation of their enrollment and when they verified. A reset
-changes the generation, which voids every session that remembers the old one.
+verified user's id, the generation of their enrollment, when they verified and the
+login it was made in (see :mod:`.login`). A reset changes the generation, which voids
+every session that remembers the old one; a new login has a new id, which voids the
+marker of the one before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Container, MutableMapping
 from typing import Any
+
+from .login import LOGIN_KEY
 
 __all__ = ["VERIFIED_KEY", "Session", "VerifiedMarker"]
 
@@ -19,34 +23,47 @@ _NUMBER = (int, float)
 
 
 class VerifiedMarker:
-    """The session's proof of the second step: ``[user id, generation, verified at]``.
+    """The session's proof of the second step:
+    ``[user id, generation, verified at, login id]``.
 
-    It counts only for the user it names, only while their enrollment keeps that
+    It counts only for the user it names, only in the login the session records now
+    and only while that login has not ended, only while their enrollment keeps that
     generation, and only for ``max_age`` seconds, so a session left open on a shared
     computer asks for a code again.
     """
 
-    def __init__(self, *, clock: Callable[[], float], max_age: float) -> None:
+    def __init__(
+        self, *, clock: Callable[[], float], max_age: float, ended: Container[str] = ()
+    ) -> None:
         self._clock = clock
         self._max_age = float(max_age)
+        # The logins that ended (logouts): their markers count for nothing.
+        self._ended = ended
 
     def valid(self, session: Session, user_id: str, generation: int | None) -> bool:
         # Every verified request comes here: a tuple rather than ``int | float`` for
         # isinstance, which would build the union anew on each call.
         marker = session.get(VERIFIED_KEY)
-        if generation is None or not isinstance(marker, list) or len(marker) != 3:
+        if generation is None or not isinstance(marker, list) or len(marker) != 4:
             return False
-        uid, marked_generation, verified_at = marker
+        uid, marked_generation, verified_at, login_id = marker
+        login = session.get(LOGIN_KEY)
         return (
             uid == user_id
             and marked_generation == generation
             and isinstance(verified_at, _NUMBER)
             and 0.0 <= self._clock() - verified_at < self._max_age
+            # The login record is [user id, login id, generation] (see .login).
+            and isinstance(login, list)
+            and len(login) == 3
+            and login[1] == login_id
+            and login[0] == user_id
+            and login_id not in self._ended
         )
 
-    def mark(self, session: Session, user_id: str, generation: int) -> None:
+    def mark(self, session: Session, user_id: str, generation: int, login_id: str) -> None:
         # A list, because the session is JSON and tuples come back as lists.
-        session[VERIFIED_KEY] = [user_id, generation, int(self._clock())]
+        session[VERIFIED_KEY] = [user_id, generation, int(self._clock()), login_id]
 
     @staticmethod
     def forget(session: Session) -> None:

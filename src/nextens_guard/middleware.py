@@ -19,6 +19,7 @@ from .decision import ANONYMOUS, PASS, Decision
 from .errors import ServiceUnavailable
 from .guard import Guard
 from .http import SecurityHeaders, wants_json, with_query
+from .login import recorded
 from .marker import VERIFIED_KEY
 
 __all__ = ["USER_ID_SCOPE_KEY", "TwoFactorMiddleware"]
@@ -119,7 +120,9 @@ class TwoFactorMiddleware:
             scope[USER_ID_SCOPE_KEY] = user_id
             await self.app(scope, receive, send)
         elif decision is ANONYMOUS:
-            await self.app(scope, receive, send)  # the host's pages decide
+            # The host's pages decide; one of them may log someone in.
+            login_before = recorded(session)
+            await self._host_watching(scope, receive, send, None, login_before=login_before)
         else:
             await self._send_to(decision, scope, receive, send)
 
@@ -137,16 +140,50 @@ class TwoFactorMiddleware:
             return True
         if not self._is_exempt(path):
             return False
-        if VERIFIED_KEY in scope["session"]:
+        session = scope["session"]
+        try:
+            user_id = await self._host_backend.authenticated_user_id(scope)
+        except Exception:
+            user_id = None  # cannot tell who it is for: nothing of the guard's holds
+        login_before = recorded(session)
+        if VERIFIED_KEY in session:
             # Login and logout pages are exempt: a marker must not outlive the login it
             # was made for, even when the host keeps the rest of the session.
-            try:
-                user_id = await self._host_backend.authenticated_user_id(scope)
-            except Exception:
-                user_id = None  # cannot tell who it is for: drop it
-            self.guard.forget_verified(scope["session"], unless_for=user_id)
-        await self.app(scope, receive, send)
+            self.guard.forget_verified(session, unless_for=user_id)
+        await self._host_watching(scope, receive, send, user_id, login_before=login_before)
         return True
+
+    async def _host_watching(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        before: str | None,
+        *,
+        login_before: str | None,
+    ) -> None:
+        """The host's own page, watching whether it logs someone in or out on the way.
+
+        Who is logged in is asked again as the answer starts, while the session can
+        still change: the host's SessionMiddleware, outside this one, writes its cookie
+        after that.
+        """
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_watching(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                try:
+                    after = await self._host_backend.authenticated_user_id(scope)
+                except Exception as exc:
+                    # Cannot tell who it is now: no login of the guard's holds.
+                    logger.warning("login check unavailable: %s", type(exc).__name__)
+                    after = None
+                await self.guard.witness(scope["session"], before, after, login_before=login_before)
+            await send(message)
+
+        await self.app(scope, receive, send_watching)
 
     async def _serve_pages(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.guard.started:

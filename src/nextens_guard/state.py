@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .ephemeral.base import ALL_TOPIC, Ephemeral
+from .ephemeral.base import ALL_TOPIC, LOGIN_TOPIC, Ephemeral
 
 __all__ = ["DEFAULT_CACHE_ENTRIES", "StateCache", "UserState", "user_topic"]
 
@@ -76,6 +76,8 @@ class StateCache:
         self._entries[user_id] = (state, self._clock() + self._ttl)
 
     def invalidate(self, topic: str) -> None:
+        if topic.startswith(LOGIN_TOPIC):
+            return  # a logout: nothing cached here changes (see ended_logins)
         self.epoch += 1
         if topic == ALL_TOPIC:
             self._entries.clear()

@@ -565,3 +565,35 @@ async def test_a_replayed_code_uses_up_an_attempt_too(backend: Backend) -> None:
 
     assert (await succeed(state, step=STEP)).accepted
     assert (await succeed(state, step=STEP)).remaining == 2
+
+
+# Ended logins (logouts)
+
+
+async def test_an_ended_login_is_known_to_every_process(backend: Backend) -> None:
+    one, other = await backend.open(), await backend.open()
+
+    await one.end_login("login-of-anna", seconds=60)
+
+    assert "login-of-anna" in await other.ended_logins()
+    assert "login-of-bram" not in await other.ended_logins()
+
+
+async def test_an_ended_login_reaches_every_listener_at_once(backend: Backend) -> None:
+    one, other = await backend.open(), await backend.open()
+    sink = RecordingSink()
+    await other.start(sink)
+
+    await one.end_login("login-of-anna", seconds=60)
+
+    await eventually(lambda: sink.topics == ["login:login-of-anna"])
+
+
+async def test_an_ended_login_is_forgotten_after_its_time(backend: Backend) -> None:
+    state = await backend.open()
+    await state.end_login("short", seconds=1)
+    await state.end_login("long", seconds=60)
+
+    await backend.wait(2.5)
+
+    assert list(await state.ended_logins()) == ["long"]

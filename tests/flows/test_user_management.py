@@ -105,5 +105,10 @@ def test_a_reset_never_lifts_a_password_lockout(parts: Parts) -> None:
             bram.submit("/2fa/office/reset-code", password="guess")
         assert bram.submit("/2fa/office/reset-code", password="nextens-demo").status_code == 429
         anna.submit("/2fa/users/bram/reset")
+        # His login began before the reset, so a phone needs his password: still locked.
+        assert bram.submit("/2fa/enroll/password", password="nextens-demo").status_code == 429
+        assert location(bram.get("/2fa/enroll/scan")).startswith("/2fa/enroll/password")
+        # Logging in again, he enrolls without it; the lockout stays.
+        bram.login("bram")
         bram.enroll()
         assert bram.submit("/2fa/office/reset-code", password="nextens-demo").status_code == 429

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx2 as httpx
 import pytest
 
 from tests.middleware.host import APP_PAGE, build_host
@@ -75,3 +76,44 @@ def test_a_recovery_on_one_process_voids_the_verified_session_on_another(
             assert time.monotonic() < deadline, "process B still lets the old session in"
             time.sleep(0.02)
         assert location(answer) == "/2fa/enroll?next=%2F"
+
+
+def test_a_logout_on_one_process_refuses_a_copy_of_the_session_on_another_within_a_second(
+    shared: Parts,
+) -> None:
+    process_a, process_b = shared.app(), shared.app()
+    with (
+        browser(process_a, shared.clock) as rosa,
+        browser(process_b, shared.clock) as thief,
+    ):
+        rosa.login("rosa")
+        rosa.enroll()
+        assert 'data-app-page="dashboard"' in rosa.get("/").text
+        thief.client.cookies = rosa.client.cookies
+        assert 'data-app-page="dashboard"' in thief.get("/").text
+
+        rosa.post("/logout")
+        logged_out = time.monotonic()
+
+        while True:
+            answer = thief.get("/")
+            if answer.status_code == 303:
+                break
+            assert answer.status_code == 200
+            assert time.monotonic() - logged_out < 1, "process B still lets the copy in"
+            time.sleep(0.02)
+        assert location(answer).startswith("/2fa/verify")
+
+
+def test_a_process_that_starts_after_a_logout_refuses_the_copy_at_once(shared: Parts) -> None:
+    process_a = shared.app()
+    with browser(process_a, shared.clock) as rosa:
+        rosa.login("rosa")
+        rosa.enroll()
+        cookies = httpx.Cookies(rosa.client.cookies)
+        rosa.post("/logout")
+
+        # Started later: it learns the ended logins from Redis, not from a message.
+        with browser(shared.app(), shared.clock) as thief:
+            thief.client.cookies = cookies
+            assert location(thief.get("/")).startswith("/2fa/verify")

@@ -9,10 +9,12 @@ the moment A answered, and printed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+import httpx2 as httpx
 import pytest
 
-from bench.processes import time_until, wrong_code
+from bench.processes import Person, time_until, wrong_code
 from nextens_guard.settings import DEFAULT_CACHE_TTL_SECONDS, DEFAULT_MAX_FAILURES
 from tests.processes.conftest import A, Apps, B
 
@@ -25,6 +27,10 @@ RESUBSCRIBE_SECONDS = 5.0
 def report(capsys: pytest.CaptureFixture[str], what: str, seconds: float) -> None:
     with capsys.disabled():
         print(f"\n  {what}: {seconds * 1000:.0f} ms")
+
+
+def sent_to_the_code_prompt(person: Person) -> Callable[[], bool]:
+    return lambda: person.first_stop() == "/2fa/verify"
 
 
 def test_a_code_used_on_one_process_is_refused_on_the_other(apps: Apps) -> None:
@@ -160,3 +166,24 @@ def test_a_process_that_lost_its_redis_subscription_still_sees_a_reset_within_th
     delay = time_until(lambda: rosa.first_stop() == "/2fa/enroll", timeout=REACH_SECONDS)
     assert delay is not None, f"B let rosa in {REACH_SECONDS} s after the next reset"
     report(capsys, "reset on A reached B after it subscribed again", delay)
+
+
+def test_a_logout_on_one_process_refuses_every_copy_of_the_session_on_both_within_a_second(
+    apps: Apps, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rosa = apps.person("rosa", on=A)
+    rosa.login()
+    rosa.enroll()
+    assert rosa.first_stop() == "app"
+    # Two copies of her verified cookie, one used on each process.
+    copies = [apps.person("rosa", on=A), apps.person("rosa", on=B)]
+    for copy in copies:
+        copy.client.cookies = httpx.Cookies(rosa.client.cookies)
+        assert copy.first_stop() == "app"
+
+    assert rosa.client.post("/logout").status_code == 303
+
+    for on, copy in zip((A, B), copies, strict=True):
+        delay = time_until(sent_to_the_code_prompt(copy), timeout=1.0)
+        assert delay is not None, f"process {'AB'[on]} let a copy in after the logout"
+        report(capsys, f"logout on A refused the copy on {'AB'[on]} after", delay)

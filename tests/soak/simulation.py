@@ -85,6 +85,8 @@ EXPECTED: Mapping[str, frozenset[int]] = {
         "GET /2fa/help/sync": {200},
         "GET /2fa/office": {200, 303},
         "GET /2fa/enroll": {200, 303},
+        "GET /2fa/enroll/password": {200, 303},
+        "POST /2fa/enroll/password": {303},
         "GET /2fa/enroll/scan": {200, 303},
         "GET /2fa/enroll/code": {200, 303},
         "POST /2fa/enroll/code": {303},
@@ -694,6 +696,16 @@ class Browser:
             if (await self.get("/2fa/enroll?next=%2F")).status_code != 200:
                 return  # enrolled meanwhile, or nothing to enroll for
             scan = await self.get("/2fa/enroll/scan?next=%2F")
+            if location_path(scan) == "/2fa/enroll/password":
+                # This login began before the last reset or recovery: the password first.
+                token = await self.form_token("/2fa/enroll/password?next=%2F")
+                if token is None:
+                    continue
+                await self.post(
+                    "/2fa/enroll/password?next=%2F",
+                    {"csrf_token": token, "password": DEMO_PASSWORD},
+                )
+                scan = await self.get("/2fa/enroll/scan?next=%2F")
             if scan.status_code != 200:
                 return
             secret = find(_SECRET, scan, "secret")
@@ -706,7 +718,10 @@ class Browser:
 
     def _elsewhere(self, answer: httpx.Response, what: str) -> str:
         """Where an enrollment step that did not go on leaves the flow: "again" or "stop"."""
-        if answer.status_code == 409 or location_path(answer) == "/2fa/enroll/scan":
+        if answer.status_code == 409 or location_path(answer) in (
+            "/2fa/enroll/scan",
+            "/2fa/enroll/password",
+        ):
             return "again"  # an admin reset voided the enrollment in progress
         if not (location_path(answer) == "/2fa/verify" and self.user.enrolled) and not (
             self.user.just_changed()

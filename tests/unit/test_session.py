@@ -10,6 +10,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from nextens_guard import csrf as guard_csrf
+from nextens_guard import login
 from nextens_guard import marker as guard_marker
 from nextens_guard.csrf import CsrfTokens
 from nextens_guard.marker import VerifiedMarker
@@ -183,9 +184,16 @@ def markers(now: float = NOW) -> VerifiedMarker:
     return VerifiedMarker(clock=lambda: now, max_age=DAY)
 
 
+def mark(session: Session, user_id: str, generation: int) -> str:
+    """Mark ``session`` verified in its login (begun when it has none); the login id."""
+    login_id = login.current(session, user_id)
+    markers().mark(session, user_id, generation, login_id)
+    return login_id
+
+
 def test_a_marked_session_is_verified_for_that_user_and_generation() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
 
     assert markers().valid(session, "anna", 1)
 
@@ -196,14 +204,14 @@ def test_a_new_session_is_not_verified() -> None:
 
 def test_the_marker_for_one_user_never_counts_for_another() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
 
     assert not markers().valid(session, "bram", 1)
 
 
 def test_the_marker_for_one_generation_never_counts_for_another() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
 
     assert not markers().valid(session, "anna", 2)
     assert not markers().valid(session, "anna", 0)
@@ -211,28 +219,73 @@ def test_the_marker_for_one_generation_never_counts_for_another() -> None:
 
 def test_a_user_without_an_enrollment_is_never_verified() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
 
     assert not markers().valid(session, "anna", None)
 
 
 def test_the_marker_survives_the_json_session_cookie() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 3)
+    mark(session, "anna", 3)
 
     assert markers().valid(json.loads(json.dumps(session)), "anna", 3)
 
 
-def test_the_marker_holds_only_the_user_id_generation_and_time() -> None:
+def test_the_marker_holds_only_the_user_id_generation_time_and_login() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 3)
+    login_id = mark(session, "anna", 3)
 
-    assert session == {guard_marker.VERIFIED_KEY: ["anna", 3, int(NOW)]}
+    assert session[guard_marker.VERIFIED_KEY] == ["anna", 3, int(NOW), login_id]
+    assert session[login.LOGIN_KEY] == ["anna", login_id, None]
+
+
+def test_a_marker_from_an_earlier_login_never_counts_in_a_new_one() -> None:
+    session: Session = {}
+    mark(session, "anna", 1)
+
+    login.begin(session, "anna", 1)
+
+    assert not markers().valid(session, "anna", 1)
+
+
+def test_a_marker_without_the_login_it_names_never_counts() -> None:
+    session: Session = {}
+    mark(session, "anna", 1)
+
+    login.end(session)
+
+    assert not markers().valid(session, "anna", 1)
+
+
+def test_every_login_has_an_id_of_its_own() -> None:
+    ids = {login.begin({}, "anna", 1) for _ in range(1000)}
+
+    assert len(ids) == 1000
+    assert all(len(login_id) >= 22 for login_id in ids)
+
+
+def test_a_login_seen_before_a_reset_may_not_enroll_a_phone_without_the_password() -> None:
+    session: Session = {}
+    login.begin(session, "anna", 4)
+
+    assert login.may_enroll(session, "anna", 4)
+    assert not login.may_enroll(session, "anna", 5)
+    assert not login.may_enroll(session, "bram", 4)
+
+    login.renew(session, "anna", 5)
+    assert login.may_enroll(session, "anna", 5)
+
+
+def test_a_login_the_guard_did_not_see_being_made_may_not_enroll_without_the_password() -> None:
+    session: Session = {}
+    login.current(session, "anna")
+
+    assert not login.may_enroll(session, "anna", 0)
 
 
 def test_the_marker_lasts_a_working_day() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
 
     assert markers(NOW + DAY - 1).valid(session, "anna", 1)
     assert not markers(NOW + DAY).valid(session, "anna", 1)
@@ -246,6 +299,8 @@ def test_the_marker_lasts_a_working_day() -> None:
         ["anna"],
         ["anna", 1],
         ["anna", 1, "x"],
+        ["anna", 1, NOW],
+        ["anna", 1, NOW, "another-login"],
         ("anna", 1, NOW),
         {"anna": 1},
         ["anna", "1", NOW],
@@ -260,24 +315,25 @@ def test_a_malformed_marker_never_counts(marker: object) -> None:
 
 def test_forgetting_the_marker_ends_verification() -> None:
     session: Session = {"host": "value"}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
 
     VerifiedMarker.forget(session)
 
     assert not markers().valid(session, "anna", 1)
-    assert session == {"host": "value"}
+    assert guard_marker.VERIFIED_KEY not in session
+    assert session["host"] == "value"
 
 
 def test_a_marker_for_someone_else_is_dropped_and_the_own_one_kept() -> None:
     session: Session = {}
-    markers().mark(session, "anna", 1)
+    mark(session, "anna", 1)
     VerifiedMarker.forget_unless_for(session, "anna")
     assert markers().valid(session, "anna", 1)
     VerifiedMarker.forget_unless_for(session, "bram")
-    assert session == {}
-    markers().mark(session, "anna", 1)
+    assert guard_marker.VERIFIED_KEY not in session
+    mark(session, "anna", 1)
     VerifiedMarker.forget_unless_for(session, None)
-    assert session == {}
+    assert guard_marker.VERIFIED_KEY not in session
 
 
 def test_forgetting_an_unverified_session_is_harmless() -> None:

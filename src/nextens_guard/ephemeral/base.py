@@ -19,6 +19,7 @@ __all__ = [
     "ADDRESS_STRIKES",
     "ALL_TOPIC",
     "LAST_STEP_TTL_SECONDS",
+    "LOGIN_TOPIC",
     "Ephemeral",
     "InvalidationSink",
     "Limits",
@@ -26,6 +27,8 @@ __all__ = [
 ]
 
 ALL_TOPIC = "*"
+# ``login:<login id>``: that login ended (see Ephemeral.end_login).
+LOGIN_TOPIC = "login:"
 # An office shares one public address. The address limit therefore holds back only
 # users who have failed this often themselves, so one person's failures (or a spray
 # across users) slows the guessers down without locking out colleagues who type well.
@@ -127,6 +130,16 @@ class Ephemeral(ABC):
 
         ``topic`` is ``user:<id>`` for one user or :data:`ALL_TOPIC` for everything.
         """
+
+    @abstractmethod
+    async def end_login(self, login_id: str, *, seconds: int) -> None:
+        """Record that the login ``login_id`` ended, for ``seconds`` from now, and tell
+        every process (the topic ``login:<login id>``)."""
+
+    @abstractmethod
+    async def ended_logins(self) -> Collection[str]:
+        """Every login ended within its ``seconds``: what a process that starts, or that
+        may have missed a message, must know before it trusts a verified session."""
 
     @abstractmethod
     async def start(self, sink: InvalidationSink) -> None:

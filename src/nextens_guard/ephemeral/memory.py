@@ -18,6 +18,7 @@ from .base import (
     ADDRESS_STRIKES,
     ALL_TOPIC,
     LAST_STEP_TTL_SECONDS,
+    LOGIN_TOPIC,
     Ephemeral,
     InvalidationSink,
     Limits,
@@ -83,6 +84,8 @@ class MemoryEphemeral(Ephemeral):
         self._steps: dict[str, _LastStep] = {}
         self._burned: dict[str, _BurnedSteps] = {}
         self._sinks: list[InvalidationSink] = []
+        # Login id -> when it may be forgotten.
+        self._ended: dict[str, float] = {}
         self._writes_since_sweep = 0
         self._last_sweep = clock()
 
@@ -91,7 +94,13 @@ class MemoryEphemeral(Ephemeral):
 
         A user's burned steps are one entry: they come and go together.
         """
-        return len(self._failures) + len(self._addresses) + len(self._steps) + len(self._burned)
+        return (
+            len(self._failures)
+            + len(self._addresses)
+            + len(self._steps)
+            + len(self._burned)
+            + len(self._ended)
+        )
 
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
         wait = self._wait(purpose, user_id, address, self._clock())
@@ -159,6 +168,16 @@ class MemoryEphemeral(Ephemeral):
     async def publish(self, topic: str) -> None:
         for sink in list(self._sinks):
             _deliver(sink, topic)
+
+    async def end_login(self, login_id: str, *, seconds: int) -> None:
+        now = self._clock()
+        self._ended[login_id] = now + seconds
+        self._wrote(now)
+        await self.publish(LOGIN_TOPIC + login_id)
+
+    async def ended_logins(self) -> Collection[str]:
+        now = self._clock()
+        return [login_id for login_id, until in self._ended.items() if until > now]
 
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)
@@ -238,6 +257,7 @@ class MemoryEphemeral(Ephemeral):
         self._addresses = {k: v for k, v in self._addresses.items() if v.ends_at > now}
         self._steps = {k: v for k, v in self._steps.items() if v.forget_at > now}
         self._burned = {k: v for k, v in self._burned.items() if v.forget_at > now}
+        self._ended = {k: v for k, v in self._ended.items() if v > now}
         self._writes_since_sweep = 0
         self._last_sweep = now
 

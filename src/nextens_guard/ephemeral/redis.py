@@ -65,6 +65,7 @@ from .base import (
     ADDRESS_STRIKES,
     ALL_TOPIC,
     LAST_STEP_TTL_SECONDS,
+    LOGIN_TOPIC,
     Ephemeral,
     InvalidationSink,
     Limits,
@@ -105,6 +106,7 @@ _START_WAIT_SECONDS = 2.0
 _HERE = resources.files("nextens_guard.ephemeral")
 _SETTLE_LUA = _HERE.joinpath("settle.lua").read_text(encoding="utf-8")
 _ADDRESS_LUA = _HERE.joinpath("address.lua").read_text(encoding="utf-8")
+_ENDED_LUA = _HERE.joinpath("ended.lua").read_text(encoding="utf-8")
 # settle.lua's words for a settled attempt; its 'open' answers only a look, and its
 # 'ask' is answered on a cluster before settle() sees it.
 _SETTLED = {
@@ -182,6 +184,8 @@ class RedisEphemeral(Ephemeral):
         self._channel = f"{key_prefix}:invalidate"
         self._settle_script = client.register_script(_SETTLE_LUA)
         self._address_script = client.register_script(_ADDRESS_LUA)
+        self._ended_script = client.register_script(_ENDED_LUA)
+        self._ended_key = f"{key_prefix}:ended"
         self._address_args = (limits.address_max_failures, limits.address_window_seconds)
         self._max_failures = limits.max_failures
         # ARGV[4] onwards, in the order settle.lua reads them.
@@ -272,6 +276,25 @@ class RedisEphemeral(Ephemeral):
             await self._discover()
             async with self._connection():
                 await self._client.publish(self._channel, topic)
+
+    async def end_login(self, login_id: str, *, seconds: int) -> None:
+        with _unavailable("end_login"):
+            await self._discover()
+            async with self._connection():
+                await self._ended_script(
+                    keys=[self._ended_key], args=["end", login_id, max(int(seconds), 1)]
+                )
+            async with self._connection():
+                await self._client.publish(self._channel, LOGIN_TOPIC + login_id)
+
+    async def ended_logins(self) -> Collection[str]:
+        with _unavailable("ended_logins"):
+            await self._discover()
+            async with self._connection():
+                reply: Sequence[Any] = await self._ended_script(
+                    keys=[self._ended_key], args=["list"]
+                )
+        return [_text(login_id) for login_id in reply]
 
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)

@@ -94,6 +94,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/office/activate/scan": Endpoint(
         "Activation wizard step 2: the secret, as QR code and key", "admin", "enroll_scan.html"
     ),
+    "/enroll/password": Endpoint(
+        "Enrollment: re-enter the password, for a login older than the last reset",
+        "enroll",
+        "activate_password.html",
+        ("password",),
+        follows_next=True,
+    ),
     "/office/activate/password": Endpoint(
         "Activation wizard step 3: re-enter the password",
         "admin",

@@ -41,6 +41,7 @@ class UserRoutes:
         route = self._kit.answers.route
         return [
             route("/enroll", self.enroll_install),
+            route("/enroll/password", self.enroll_password, "GET", "POST"),
             route("/enroll/scan", self.enroll_scan),
             route("/enroll/code", self.enroll_code, "GET", "POST"),
             route("/enroll/finish", self.enroll_finish, "GET", "POST"),
@@ -66,20 +67,49 @@ class UserRoutes:
             else None,
         )
 
-    async def enroll_scan(self, request: Request) -> Response:
+    async def _enrolling(self, request: Request) -> GuardUser:
+        """The user who may bind a phone in this login now; else to the password first.
+
+        A login made before the user's last reset, recovery or deactivation (a copy of
+        an old session cookie, say) must show the password before it sees a secret.
+        """
         user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        if not await self._guard.may_enroll(request.session, user.id):
+            raise Detour(Elsewhere(guard_url(request, f"{_ENROLL}/password")))
+        return user
+
+    async def enroll_password(self, request: Request) -> Response:
+        """The password again, for a login older than the user's last reset."""
+        user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        if await self._guard.may_enroll(request.session, user.id):
+            raise Detour(Elsewhere(guard_url(request, f"{_ENROLL}/scan")))
+        values: dict[str, Any] = {
+            "step": 2,
+            "total": _STEPS,
+            "body_key": "enroll.password.body",
+            "form_action": guard_url(request, f"{_ENROLL}/password"),
+            "previous_step_url": guard_url(request, _ENROLL),
+        }
+        if request.method == "GET":
+            return self._kit.rendering.render(request, "activate_password.html", **values)
+        await self._kit.steps.confirm_password(request, user, "activate_password.html", values)
+        await self._guard.password_typed(request.session, user.id)
+        return self._kit.rendering.go_on(request, guard_url(request, f"{_ENROLL}/scan"))
+
+    async def enroll_scan(self, request: Request) -> Response:
+        user = await self._enrolling(request)
         return await self._kit.steps.scan(
             request, user, total=_STEPS, previous=_ENROLL, following="/enroll/code", shown={}
         )
 
     async def enroll_code(self, request: Request) -> Response:
-        user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        user = await self._enrolling(request)
         return await self._kit.steps.code(
             request, user, flow=_ENROLL, step=3, total=_STEPS, shown={}
         )
 
     async def enroll_finish(self, request: Request) -> Response:
-        user = await self._kit.gates.for_step(request, Decision.ENROLL)
+        user = await self._enrolling(request)
         return await self._kit.steps.finish(
             request,
             user,
