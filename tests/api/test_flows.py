@@ -106,6 +106,12 @@ def test_rosa_recovers_with_her_reset_code_and_sets_up_a_new_phone(spa: Spa) -> 
     done = spa.post("/2fa/recover", reset_code=reset_code.lower())
     assert done.json() == {"next": "/2fa/enroll"}
     assert spa.state("/2fa/enroll")["page"] == "install"
+    # This login began before the recovery: the new phone is bound behind the password.
+    step = spa.get("/2fa/enroll/scan")
+    assert (step.status_code, step.json()["next"]) == (409, "/2fa/enroll/password")
+    assert spa.state("/2fa/enroll/password")["page"] == "password"
+    typed = spa.post("/2fa/enroll/password", password=DEMO_PASSWORD)
+    assert typed.json() == {"next": "/2fa/enroll/scan"}
     new_secret, _ = spa.enroll()
     assert new_secret != old_secret
 

@@ -93,3 +93,38 @@ def test_an_unknown_user_is_named_and_exits_2(
     assert outcome.code == 2
     assert "unknown user" in outcome.err
     assert outcome.out == ""
+
+
+def test_logging_a_user_out_everywhere_asks_every_session_for_the_code_and_keeps_the_phone(
+    operator: Operator,
+) -> None:
+    parts = operator.parts
+    app = running_app(parts)
+    with browser(app, parts.clock) as rosa:
+        rosa.login("rosa")
+        secret, _ = rosa.enroll()
+        assert rosa.get("/").status_code == 200
+
+        done = operator("user", "logout-everywhere", "rosa", "--yes")
+
+        assert done.code == 0, done.err
+        assert "rosa is logged out everywhere" in done.out
+        assert sent_within(rosa, "/2fa/verify", seconds=WAIT_SECONDS)
+        parts.clock.advance(30)
+        assert rosa.verify(secret).status_code == 303
+        assert rosa.get("/").status_code == 200
+    exported = operator("audit", "export", "--user", "rosa")
+    events = [json.loads(line)["event"] for line in exported.out.splitlines()]
+    assert "logged_out_everywhere" in events
+
+
+def test_logging_out_everywhere_says_so_when_the_user_had_nothing_set_up(
+    operator: Operator,
+) -> None:
+    done = operator("user", "logout-everywhere", "bram", "--yes", "--json")
+    assert done.code == 0, done.err
+    assert json.loads(done.out) == {
+        "actor": operator.actor,
+        "logged_out_everywhere": False,
+        "user": "bram",
+    }

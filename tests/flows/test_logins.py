@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx2 as httpx
 
+from example_app.demo_data import DEMO_PASSWORD
 from tests.flows.test_office import activate_office
-from tests.support import DEMO_PASSWORD, Browser, Parts, browser, location
+from tests.support import Browser, Parts, browser, location
 
 DASHBOARD = 'data-app-page="dashboard"'
 
@@ -162,3 +163,75 @@ def test_a_copy_whose_login_ended_verifies_only_as_a_login_of_its_own(parts: Par
         assert other.verify(secret).status_code == 303
         assert DASHBOARD in other.get("/").text
         assert DASHBOARD in other.get("/").text
+
+
+def test_a_user_logs_out_everywhere_else_and_stays_logged_in_here(parts: Parts) -> None:
+    app = parts.app()
+    with (
+        browser(app, parts.clock) as rosa,
+        browser(app, parts.clock, beside=rosa) as rosa_at_home,
+    ):
+        rosa.login("rosa")
+        secret, reset_code = rosa.enroll()
+        rosa_at_home.login("rosa")
+        assert rosa_at_home.verify(secret).status_code == 303
+        assert DASHBOARD in rosa_at_home.get("/").text
+
+        office = rosa.get("/2fa/office")
+        assert 'href="/2fa/logout-everywhere"' in office.text
+        page = rosa.get("/2fa/logout-everywhere")
+        assert "Weet u zeker dat u overal wilt uitloggen?" in page.text
+        done = rosa.submit("/2fa/logout-everywhere")
+        assert location(done) == "/2fa/office?done=logged-out-everywhere"
+        assert "U bent overal uitgelogd, behalve in deze browser." in rosa.get(location(done)).text
+
+        assert DASHBOARD in rosa.get("/").text
+        assert location(rosa_at_home.get("/")).startswith("/2fa/verify")
+        # The phone stays hers: the next code lets her in at home again.
+        parts.clock.advance(30)
+        assert rosa_at_home.verify(secret).status_code == 303
+        assert DASHBOARD in rosa_at_home.get("/").text
+        assert reset_code
+
+
+def test_an_admin_logs_a_user_out_everywhere_from_the_users_profile(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+        bram.login("bram")
+        bram.enroll()
+        assert DASHBOARD in bram.get("/").text
+
+        profile = anna.get("/2fa/users/bram")
+        assert 'href="/2fa/users/bram/logout-everywhere"' in profile.text
+        assert (
+            "Weet u zeker dat u bram overal wilt uitloggen?"
+            in anna.get("/2fa/users/bram/logout-everywhere").text
+        )
+        done = anna.submit("/2fa/users/bram/logout-everywhere")
+        assert location(done) == "/2fa/users/bram?done=logged-out-everywhere"
+        assert "bram is overal uitgelogd." in anna.get(location(done)).text
+
+        assert location(bram.get("/")).startswith("/2fa/verify")
+        assert DASHBOARD in anna.get("/").text
+        events = anna.get("/2fa/office").text
+        assert "Overal uitgelogd" in events
+
+
+def test_logging_out_everywhere_needs_a_verified_session_and_a_form_token(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as rosa:
+        assert location(rosa.get("/2fa/logout-everywhere")).startswith("/login")
+        rosa.login("rosa")
+        rosa.enroll()
+        assert rosa.post("/2fa/logout-everywhere").status_code == 403
+        assert DASHBOARD in rosa.get("/").text
+
+
+def test_there_is_nothing_to_log_out_of_everywhere_before_enrolling(parts: Parts) -> None:
+    app = parts.app()
+    with browser(app, parts.clock) as bram:
+        bram.login("bram")
+        page = bram.get("/2fa/logout-everywhere")
+        assert page.status_code == 409
+        assert "twee staps verificatie is nog niet ingesteld" in page.text

@@ -345,6 +345,25 @@ async def test_a_reset_changes_the_generation_and_it_never_goes_back(store: SQLS
     assert await store.get_generations(["anna"]) == {"anna": 3}
 
 
+async def test_logging_out_everywhere_changes_the_generation_and_keeps_the_secret(
+    store: SQLStore,
+) -> None:
+    assert await enroll(store, "anna") == 1
+
+    assert await store.end_verifications("anna", now=at(100)) == 2
+
+    record = await store.get_enrollment("anna")
+    assert record is not None
+    assert record.enrolled
+    assert record.generation == 2
+    assert record.secret == SECRET
+    assert await store.get_generations(["anna"]) == {"anna": 2}
+    # Nobody without a confirmed enrollment has verifications to end.
+    assert await store.end_verifications("bram", now=at(100)) is None
+    await store.void_enrollments(["anna"], now=at(200))
+    assert await store.end_verifications("anna", now=at(300)) is None
+
+
 async def test_a_reset_destroys_an_enrollment_in_progress_too(store: SQLStore) -> None:
     await enroll(store, "anna")
     await store.start_pending(

@@ -168,6 +168,28 @@ async def office_activate(guard: Guard, args: argparse.Namespace, actor: str) ->
     return EXIT_OK
 
 
+async def user_logout_everywhere(guard: Guard, args: argparse.Namespace, actor: str) -> int:
+    user = await _user(guard, args.user)
+    confirm(
+        f"This ends every verified session of {user.username} ({user.office_id}): each "
+        "browser they are logged in on asks for the code again. Their phone and reset code "
+        "keep working.",
+        yes=args.yes,
+    )
+    await _reachable(guard)
+    generation = await guard.office.log_out_everywhere(actor, user, address=None)
+    ended = generation is not None
+    if args.json:
+        emit_json({"user": user.id, "logged_out_everywhere": ended, "actor": actor})
+        return EXIT_OK
+    if ended:
+        say(f"{user.username} is logged out everywhere: every browser asks for the code again.")
+    else:
+        say(f"{user.username} has no two-step verification set up; nothing was ended.")
+    say(_announced(guard))
+    return EXIT_OK
+
+
 async def office_deactivate(guard: Guard, args: argparse.Namespace, actor: str) -> int:
     office = await _office(guard, args.office)
     before = await guard.office.status(office.id)
@@ -368,6 +390,7 @@ COMMANDS: dict[tuple[str, str], Command] = {
     ("office", "deactivate"): office_deactivate,
     ("user", "status"): user_status,
     ("user", "reset"): user_reset,
+    ("user", "logout-everywhere"): user_logout_everywhere,
     ("keys", "status"): keys_status,
     ("keys", "rotate"): keys_rotate,
     ("audit", "export"): audit_export,

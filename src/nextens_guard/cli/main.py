@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     user = topics.add_parser(
         "user",
         help="a user's two-step verification",
-        description="Status of a user; reset a user who lost their phone and reset code.",
+        description="Status of a user; reset a user who lost their phone and reset code; "
+        "log a user out everywhere.",
         parents=[common],
     )
     user_commands = user.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -184,6 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
         [as_json, yes],
     )
     reset.add_argument("user", metavar="USER", help="the user's id")
+    everywhere = leaf(
+        user_commands,
+        "logout-everywhere",
+        "end every verified session of a user; their phone and reset code stay",
+        "Each browser the user is logged in on asks for the code again, on every app "
+        "process (with Redis; without it within cache_ttl_seconds). Asks for "
+        "confirmation unless --yes is given; without a terminal to ask, --yes is required.",
+        [as_json, yes],
+    )
+    everywhere.add_argument("user", metavar="USER", help="the user's id")
 
     keys = topics.add_parser(
         "keys",

@@ -27,6 +27,8 @@ class EventKind(enum.StrEnum):
     LOCKED_OUT = "locked_out"
     RECOVERED = "recovered"
     RESET_BY_ADMIN = "reset_by_admin"
+    # Every verified session of the user ended; the phone stays theirs.
+    LOGGED_OUT_EVERYWHERE = "logged_out_everywhere"
     RESET_CODE_VIEWED = "reset_code_viewed"
     ACTIVATED = "activated"
     DEACTIVATED = "deactivated"

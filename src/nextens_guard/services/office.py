@@ -243,5 +243,31 @@ class OfficeService:
         await self._ephemeral.clear(user.id, (Purpose.CODE, Purpose.RESET_CODE))
         return bool(voided)
 
+    async def log_out_everywhere(
+        self, actor_id: str, user: GuardUser, address: str | None
+    ) -> int | None:
+        """End every verified session of ``user`` on every process; their phone and reset
+        code stay. The new generation, or None when they have nothing verified to end.
+
+        Sessions of theirs still logged in with the password are asked for a code again.
+        """
+        try:
+            generation = await self._store.end_verifications(user.id, now=self._settings.now())
+            if generation is not None:
+                await self._audit.record(
+                    AuditEvent(
+                        kind=EventKind.LOGGED_OUT_EVERYWHERE,
+                        outcome="ok",
+                        at=self._settings.now(),
+                        actor_id=actor_id,
+                        subject_id=user.id,
+                        office_id=user.office_id,
+                        address=address,
+                    )
+                )
+        finally:
+            await self._announce(user_topic(user.id))
+        return generation
+
     async def recent_events(self, office_id: str, limit: int = 20) -> Sequence[AuditRecord]:
         return await self._store.recent_events(office_ids=[office_id], limit=limit)

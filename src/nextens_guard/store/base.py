@@ -173,6 +173,12 @@ class Store(ABC):
         """
 
     @abstractmethod
+    async def end_verifications(self, user_id: str, *, now: datetime) -> int | None:
+        """Bump the generation of a confirmed enrollment and keep its secret, so every
+        session verified for it asks for a code again; the new generation, or None when
+        the user has no confirmed enrollment."""
+
+    @abstractmethod
     async def touch_verified(self, user_id: str, *, now: datetime) -> None: ...
 
     @abstractmethod

@@ -573,6 +573,19 @@ class SQLStore(Store):
             await self._set_active(conn, office_ids, active=False, actor_id=actor_id, now=now)
             return await self._void(conn, user_ids, now)
 
+    async def end_verifications(self, user_id: str, *, now: datetime) -> int | None:
+        now = _utc(now)
+        t = self._enrollments
+        stmt = (
+            update(t)
+            .where(t.c.user_id == user_id, t.c.confirmed_at.is_not(None))
+            .values(generation=t.c.generation + 1, updated_at=now)
+            .returning(t.c.generation)
+        )
+        async with self._transaction("end_verifications") as conn:
+            generation = (await conn.execute(stmt)).scalar_one_or_none()
+        return None if generation is None else int(generation)
+
     async def touch_verified(self, user_id: str, *, now: datetime) -> None:
         now = _utc(now)
         t = self._enrollments

@@ -20,6 +20,10 @@ from .rendering import translator
 __all__ = ["AdminRoutes"]
 
 
+# What a profile says after an action on it, by the ``done`` of its query.
+_DONE = {"reset": "user.reset_done", "logged-out-everywhere": "logout_everywhere.done_user"}
+
+
 def _user_url(request: Request, row: UserOverview, suffix: str = "") -> str:
     return guard_url(request, f"/users/{quote(row.user.id, safe='')}{suffix}", keep_next=False)
 
@@ -35,6 +39,7 @@ class AdminRoutes:
             route("/users", self.users),
             route("/users/{user_id}", self.user),
             route("/users/{user_id}/reset", self.reset_user, "GET", "POST"),
+            route("/users/{user_id}/logout-everywhere", self.log_out_everywhere, "GET", "POST"),
         ]
 
     async def users(self, request: Request) -> Response:
@@ -55,16 +60,40 @@ class AdminRoutes:
 
     async def user(self, request: Request) -> Response:
         admin, row = await self._own_user(request)
-        done = request.query_params.get("done") == "reset"
-        notice = translator(request)("user.reset_done", user=row.user.username)
+        done = _DONE.get(request.query_params.get("done", ""))
+        notice = translator(request)(done, user=row.user.username) if done else None
         return self._kit.rendering.render(
             request,
             "user.html",
             row=row,
             reset_url=_user_url(request, row, "/reset"),
+            logout_everywhere_url=_user_url(request, row, "/logout-everywhere"),
             may_reset=self._office.may_reset(admin, row.user),
-            notice=notice if done else None,
+            notice=notice,
             last_verified=last_verified_at,
+        )
+
+    async def log_out_everywhere(self, request: Request) -> Response:
+        """Every verified session of a user of the own office asks for a code again."""
+        admin, row = await self._own_user(request)
+        if not row.enrolled:
+            raise Detour(ErrorPage(409, "logout_everywhere.nothing"))
+        values: dict[str, Any] = {
+            "subject": row.user.username,
+            "form_action": _user_url(request, row, "/logout-everywhere"),
+            "cancel_url": _user_url(request, row),
+        }
+        if request.method == "GET":
+            return self._kit.rendering.render(request, "logout_everywhere.html", **values)
+        await self._kit.forms.read(request, "logout_everywhere.html", values)
+        generation = await self._office.log_out_everywhere(
+            admin.id, row.user, client_address(request)
+        )
+        if generation is not None and row.user.id == admin.id:
+            # Their own sessions elsewhere end; this one, where they asked, stays.
+            self._kit.guard.mark_verified(request.session, admin.id, generation)
+        return self._kit.rendering.go_on(
+            request, _user_url(request, row, "?done=logged-out-everywhere")
         )
 
     async def reset_user(self, request: Request) -> Response:

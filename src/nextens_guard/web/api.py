@@ -411,6 +411,11 @@ PAGES: dict[str, PageView] = {
             user=lambda values: _user(values["row"]),
         ),
     ),
+    "logout_everywhere.html": PageView(
+        "logout_everywhere",
+        {"subject": {"type": ["string", "null"]}, "action": _STRING, "cancel_url": _STRING},
+        _picked(subject="subject", action="form_action", cancel_url="cancel_url"),
+    ),
 }
 
 ERROR_SCHEMA: dict[str, Any] = {

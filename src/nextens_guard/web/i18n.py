@@ -72,6 +72,7 @@ RUNTIME_KEYS = (
     "event.locked_out",
     "event.recovered",
     "event.reset_by_admin",
+    "event.logged_out_everywhere",
     "event.reset_code_viewed",
     "event.activated",
     "event.deactivated",

@@ -24,7 +24,11 @@ PASSWORD_STEP_SECONDS = 15 * 60
 _CONFIRMED_KEY = "nextens_guard.activation_confirmed"
 _WIZARD = "/office/activate"
 _WIZARD_STEPS = 5
-_DONE = {"activated": "office.activated_done", "deactivated": "office.deactivated_done"}
+_DONE = {
+    "activated": "office.activated_done",
+    "deactivated": "office.deactivated_done",
+    "logged-out-everywhere": "logout_everywhere.done_own",
+}
 
 
 def _linked_names(status: OfficeStatus) -> str | None:
@@ -125,6 +129,7 @@ class OfficeRoutes:
         values: dict[str, Any] = {
             "step": 3,
             "total": _WIZARD_STEPS,
+            "body_key": "activate.password.body",
             "form_action": guard_url(request, f"{_WIZARD}/password"),
             "previous_step_url": guard_url(request, f"{_WIZARD}/scan"),
             **wizard,

@@ -137,6 +137,18 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/users/{user_id}/reset": Endpoint(
         "Reset one user's two-step verification", "admin", "user_reset.html", ()
     ),
+    "/users/{user_id}/logout-everywhere": Endpoint(
+        "End every verified session of one user; their phone stays theirs",
+        "admin",
+        "logout_everywhere.html",
+        (),
+    ),
+    "/logout-everywhere": Endpoint(
+        "End every other verified session of one's own; this one stays",
+        "verified",
+        "logout_everywhere.html",
+        (),
+    ),
 }
 
 _REASONS = {

@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 from ..attempts import Verdict
 from ..backend import GuardUser
 from ..decision import Decision
-from .detour import Detour, Elsewhere
+from .detour import Detour, Elsewhere, ErrorPage
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
@@ -48,6 +48,7 @@ class UserRoutes:
             route("/verify", self.verify, "GET", "POST"),
             route("/recover", self.recover, "GET", "POST"),
             route("/done", self.done),
+            route("/logout-everywhere", self.log_out_everywhere, "GET", "POST"),
         ]
 
     # Enrollment: the manual's steps 1, 2, 4 and 5
@@ -126,6 +127,28 @@ class UserRoutes:
         """After her own "Activeren": it is set up, and on to where she was going."""
         await self._kit.gates.verified(request)
         return self._kit.rendering.render(request, "done.html", continue_url=next_target(request))
+
+    async def log_out_everywhere(self, request: Request) -> Response:
+        """Every other browser of the user asks for the code again; this one stays."""
+        user = await self._kit.gates.verified(request)
+        if not await self._guard.enrollment.is_enrolled(user):
+            raise Detour(ErrorPage(409, "logout_everywhere.nothing"))
+        values: dict[str, Any] = {
+            "subject": None,
+            "form_action": guard_url(request, "/logout-everywhere", keep_next=False),
+            "cancel_url": guard_url(request, "/office", keep_next=False),
+        }
+        if request.method == "GET":
+            return self._kit.rendering.render(request, "logout_everywhere.html", **values)
+        await self._kit.forms.read(request, "logout_everywhere.html", values)
+        generation = await self._guard.office.log_out_everywhere(
+            user.id, user, client_address(request)
+        )
+        if generation is not None:
+            self._guard.mark_verified(request.session, user.id, generation)
+        return self._kit.rendering.go_on(
+            request, guard_url(request, "/office?done=logged-out-everywhere", keep_next=False)
+        )
 
     # The code prompt
 
