@@ -21,6 +21,10 @@ ACCEPT_LANGUAGE = {"nl": "nl-NL,nl;q=0.9", "en": "en-US,en;q=0.9"}
 # Every page the walk keeps, by name; the ones ending in "_error" show a refused field.
 PAGES = (
     "enroll_install",
+    "enroll_password",
+    "enroll_password_error",
+    "logout_everywhere",
+    "user_logout_everywhere",
     "enroll_scan",
     "enroll_code",
     "enroll_code_error",
@@ -140,6 +144,14 @@ def walk(parts: Parts, language: str) -> Tour:
         tour.keep("user_reset", ruben.get("/2fa/users/rosa/reset"))
         tour.keep("deactivate", ruben.get("/2fa/office/deactivate"))
         tour.keep("deactivate_error", ruben.submit("/2fa/office/deactivate", password=""), 400)
+        tour.keep("logout_everywhere", rosa.get("/2fa/logout-everywhere"))
+        tour.keep("user_logout_everywhere", ruben.get("/2fa/users/rosa/logout-everywhere"))
+        # Reset after rosa logged in: her login must show the password to bind a phone.
+        assert ruben.submit("/2fa/users/rosa/reset").status_code == 303
+        tour.keep("enroll_password", rosa.get("/2fa/enroll/password"))
+        tour.keep(
+            "enroll_password_error", rosa.submit("/2fa/enroll/password", password="not-it"), 400
+        )
 
         # anna switches it on for Amsterdam and Utrecht.
         anna.login("anna")
