@@ -15,7 +15,7 @@ from typing import Any
 
 from . import login
 from .attempts import Attempt, Verdict
-from .backend import AuthBackend, ShieldedBackend
+from .backend import AuthBackend, BackendError, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
 from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
@@ -327,6 +327,24 @@ class Guard:
             # A copy of a session whose login ended verifies as a login of its own.
             login_id = login.begin(session, user_id, None)
         self.markers.mark(session, user_id, generation, login_id)
+
+    async def passed(self, scope: MutableMapping[str, Any], user_id: str, generation: int) -> None:
+        """The request in ``scope`` passed the second step: mark its session verified
+        and let the host give the session a new id (``on_verified``).
+
+        When the host's hook fails, the session stays unverified and the page fails
+        closed, as for any part that is down.
+        """
+        session: Session = scope["session"]
+        self.mark_verified(session, user_id, generation)
+        hook = self.settings.on_verified
+        if hook is None:
+            return
+        try:
+            await hook(scope)
+        except Exception as exc:
+            self.markers.forget(session)
+            raise BackendError(f"on_verified failed: {type(exc).__name__}") from exc
 
     def forget_verified(self, session: Session, *, unless_for: str | None = None) -> None:
         """Drop the session's proof of the second step (unless it names ``unless_for``)."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -99,6 +99,10 @@ class GuardSettings:
     enrollment_max_age_seconds: int = DEFAULT_ENROLLMENT_MAX_AGE_SECONDS
     template_loader: jinja2.BaseLoader | None = None
     on_event: Callable[[AuditEvent], Awaitable[None]] | None = None
+    # Called with the request's ASGI scope the moment a session passes the second step,
+    # before the answer leaves: a host with server-side sessions gives the session a
+    # new id there, so an id fixed before the second step is not the one used after it.
+    on_verified: Callable[[MutableMapping[str, Any]], Awaitable[None]] | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:

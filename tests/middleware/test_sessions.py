@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import MutableMapping
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -117,3 +119,41 @@ def test_a_process_that_starts_after_a_logout_refuses_the_copy_at_once(shared: P
         with browser(shared.app(), shared.clock) as thief:
             thief.client.cookies = cookies
             assert location(thief.get("/")).startswith("/2fa/verify")
+
+
+def test_the_host_gives_the_session_a_new_id_when_it_passes_the_second_step(
+    parts: Parts,
+) -> None:
+    """A host with server-side sessions rotates the id in ``on_verified``; here the hook
+    records what it was given and leaves a new id in the session, as such a host would."""
+    rotated: list[tuple[str, str | None]] = []
+
+    async def on_verified(scope: MutableMapping[str, Any]) -> None:
+        session = scope["session"]
+        rotated.append((scope["path"], session.get("session_id")))
+        session["session_id"] = f"id-{len(rotated)}"
+
+    host = build_host(parts, on_verified=on_verified)
+    with browser(host.app, parts.clock) as rosa:
+        rosa.login("rosa")
+        secret, _ = rosa.enroll()
+        assert rotated == [("/2fa/enroll/finish", None)]
+        rosa.post("/logout")
+        rosa.login("rosa")
+        assert rosa.verify(secret).status_code == 303
+        assert rotated[1] == ("/2fa/verify", None)
+        assert APP_PAGE in rosa.get("/").text
+
+
+def test_a_failing_session_hook_leaves_the_session_unverified_with_a_503(parts: Parts) -> None:
+    async def on_verified(scope: MutableMapping[str, Any]) -> None:
+        raise RuntimeError("the session store is down")
+
+    host = build_host(parts, on_verified=on_verified)
+    with browser(host.app, parts.clock) as rosa:
+        rosa.login("rosa")
+        assert rosa.get("/2fa/enroll").status_code == 200
+        secret = rosa.scan()
+        assert rosa.submit("/2fa/enroll/code", code=rosa.code(secret)).status_code == 303
+        assert rosa.submit("/2fa/enroll/finish").status_code == 503
+        assert location(rosa.get("/")).startswith("/2fa/verify")

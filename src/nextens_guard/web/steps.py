@@ -158,7 +158,7 @@ class EnrollmentSteps:
             raise Detour(
                 FormAgain("enroll_finish.html", values, 409, "enroll.expired", Refusal("expired"))
             )
-        self._guard.mark_verified(request.session, user.id, generation)
+        await self._guard.passed(request.scope, user.id, generation)
         return self._rendering.go_on(request, then, browser_url=confirm)
 
     async def confirm_password(

@@ -168,7 +168,7 @@ class UserRoutes:
             raise Detour(Elsewhere(guard_url(request, _ENROLL)))
         if not attempt.accepted or attempt.generation is None:
             raise refused("verify.html", values, attempt, CODE_ERRORS)
-        self._guard.mark_verified(request.session, user.id, attempt.generation)
+        await self._guard.passed(request.scope, user.id, attempt.generation)
         return self._kit.rendering.go_on(request, next_target(request))
 
     # Recovery with the reset code
