@@ -1,9 +1,12 @@
 """A verified request through the guard vs the same app without it, called in-process.
 
-Both sides are the example app behind the host's SessionMiddleware, called as ASGI apps
-with the very same session cookie (the guard's marker in it; the bare app ignores it),
-in short rounds that alternate which side goes first, so that neither side gets a
-warmer machine. The figure is the median over rounds of each round's time ratio.
+Three sides, each the example app behind the host's SessionMiddleware, called as ASGI
+apps with the very same session cookie (the guard's login and marker in it; the bare
+app ignores them): the bare app, the app behind the smallest layer that does the
+required work (:mod:`bench.minimal_layer`, the limit) and the app behind the guard. They
+run in short rounds that rotate which side goes first, so that no side gets a warmer
+machine. Each figure is the median over rounds of each round's time ratio to the bare
+app; the guard's distance to the limit is the median of the per-round differences.
 
 During the guarded rounds every SQL statement, every database connection taken from
 the pool, every Redis command and every call into the host backend besides the session
@@ -29,15 +32,18 @@ import pyotp
 from itsdangerous import TimestampSigner
 from redis.asyncio.connection import AbstractConnection
 from sqlalchemy import event
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message
 
 from example_app.app import ExampleApp, build_app
+from example_app.backend import DemoBackend
 from example_app.secrets_file import DevSecrets
 from nextens_guard.guard import Guard
 from nextens_guard.login import LOGIN_KEY
 from nextens_guard.marker import VERIFIED_KEY
 from nextens_guard.store.sql import SQLStore
 
+from .minimal_layer import MinimalLayer
 from .services import Services
 from .table import Figure
 
@@ -246,9 +252,15 @@ async def _settle(guarded: ExampleApp, cookie: bytes, calls: DriverCalls) -> Non
 @dataclass(frozen=True)
 class HotPathResult:
     bare_seconds: float
+    minimal_seconds: float
     guarded_seconds: float
     ratio: float
     cpu_ratio: float
+    minimal_ratio: float
+    minimal_cpu_ratio: float
+    # The guard's ratio minus the minimal layer's, per round (median).
+    distance: float
+    cpu_distance: float
     calls: DriverCalls
     requests_counted: int
 
@@ -268,10 +280,29 @@ async def compare(
     )
     guard = guarded.guard
     assert guard is not None
+    generations: dict[str, int] = {}
+    host = bare.app
+    assert isinstance(host, SessionMiddleware)
+    # Built as build_app builds the other two, with the minimal layer where the guard is.
+    minimal = ExampleApp(
+        SessionMiddleware(
+            MinimalLayer(
+                host.app,
+                backend=DemoBackend(),
+                generations=generations,
+                ended=guard.ended.ids,
+                max_age=guard.settings.verified_max_age_seconds,
+            ),
+            secret_key=secrets.session_secret,
+            same_site="lax",
+        ),
+        None,
+    )
     calls = DriverCalls()
     with calls.watch_redis():
         try:
             generation = await enroll(guard)
+            generations[USER] = generation
             assert isinstance(guard.store, SQLStore)
             calls.watch_database(guard.store)
             calls.watch_backend(guard.backend, BACKEND_METHODS)
@@ -285,40 +316,56 @@ async def compare(
                     VERIFIED_KEY: [USER, generation, int(time.time()), LOGIN_ID],
                 },
             )
-            status, body = await call(bare, cookie)
-            assert status == 200, f"the bare app answered {status}"
-            assert APP_PAGE in body, "the bare app did not show the dashboard"
+            sides: dict[str, ASGIApp] = {"bare": bare, "minimal": minimal, "guarded": guarded}
+            for name in ("bare", "minimal"):
+                status, body = await call(sides[name], cookie)
+                assert status == 200, f"the {name} app answered {status}"
+                assert APP_PAGE in body, f"the {name} app did not show the dashboard"
             await _settle(guarded, cookie, calls)
-            for app in (bare, guarded):  # warm both alike
-                await _round(app, cookie, requests)
+            for side in sides.values():  # warm every side alike
+                await _round(side, cookie, requests)
             calls.reset()
-            ratios: list[float] = []
-            cpu_ratios: list[float] = []
-            bare_times: list[_Timing] = []
-            guarded_times: list[_Timing] = []
+            times: dict[str, list[_Timing]] = {name: [] for name in sides}
+            order = list(sides)
             for index in range(rounds):
                 gc.collect()
-                for side in ("bare", "guarded") if index % 2 == 0 else ("guarded", "bare"):
-                    if side == "bare":
-                        bare_times.append(await _round(bare, cookie, requests))
-                    else:
+                turn = order[index % 3 :] + order[: index % 3]
+                for name in turn:
+                    if name == "guarded":
                         with calls.counting():
-                            guarded_times.append(await _round(guarded, cookie, requests))
+                            times[name].append(await _round(guarded, cookie, requests))
+                    else:
+                        times[name].append(await _round(sides[name], cookie, requests))
                     # A turn for background tasks (the invalidation listener), between rounds.
                     await asyncio.sleep(0)
-                ratios.append(guarded_times[-1].wall / bare_times[-1].wall)
-                cpu_ratios.append(guarded_times[-1].cpu / bare_times[-1].cpu)
             status, body = await call(guarded, cookie)
             assert status == 200, "the session stopped being verified"
             assert APP_PAGE in body, "the session stopped being verified"
         finally:
             await guard.shutdown()
             await _drop(services, table_prefix, key_prefix)
+
+    def per_round(name: str, of: Callable[[_Timing], float]) -> list[float]:
+        return [of(side) / of(bare) for side, bare in zip(times[name], times["bare"], strict=True)]
+
+    def wall(timing: _Timing) -> float:
+        return timing.wall
+
+    def cpu(timing: _Timing) -> float:
+        return timing.cpu
+
+    guard_wall, minimal_wall = per_round("guarded", wall), per_round("minimal", wall)
+    guard_cpu, minimal_cpu = per_round("guarded", cpu), per_round("minimal", cpu)
     return HotPathResult(
-        bare_seconds=statistics.median(timing.wall for timing in bare_times),
-        guarded_seconds=statistics.median(timing.wall for timing in guarded_times),
-        ratio=statistics.median(ratios),
-        cpu_ratio=statistics.median(cpu_ratios),
+        bare_seconds=statistics.median(wall(timing) for timing in times["bare"]),
+        minimal_seconds=statistics.median(wall(timing) for timing in times["minimal"]),
+        guarded_seconds=statistics.median(wall(timing) for timing in times["guarded"]),
+        ratio=statistics.median(guard_wall),
+        cpu_ratio=statistics.median(guard_cpu),
+        minimal_ratio=statistics.median(minimal_wall),
+        minimal_cpu_ratio=statistics.median(minimal_cpu),
+        distance=statistics.median(g - m for g, m in zip(guard_wall, minimal_wall, strict=True)),
+        cpu_distance=statistics.median(g - m for g, m in zip(guard_cpu, minimal_cpu, strict=True)),
         calls=calls,
         requests_counted=rounds * requests,
     )
@@ -342,12 +389,25 @@ async def measure_hot_path(services: Services, *, quick: bool) -> list[Figure]:
     backend = sum(calls.backend_calls.values())
     return [
         Figure(
+            what="verified request: the guard's distance to the minimal layer, in-process",
+            value=result.distance,
+            goal=0.01,
+            unit="x",
+            detail=(
+                f"median over {rounds} rotating rounds of (guard - minimal) per round, as "
+                f"ratios to the bare app: minimal {result.minimal_ratio:.3f}x "
+                f"({result.minimal_seconds * 1e6:.1f} us), guard {result.ratio:.3f}x; "
+                f"CPU time: minimal {result.minimal_cpu_ratio:.3f}x, guard "
+                f"{result.cpu_ratio:.3f}x, distance {result.cpu_distance:+.3f}x"
+            ),
+        ),
+        Figure(
             what="verified request through the guard vs bare app, in-process ASGI",
             value=result.ratio,
             goal=1.03,
             unit="x",
             detail=(
-                f"median of {rounds} alternating rounds x {requests} GET /, same session: "
+                f"median of {rounds} rotating rounds x {requests} GET /, same session: "
                 f"bare {result.bare_seconds * 1e6:.1f} us, "
                 f"guarded {result.guarded_seconds * 1e6:.1f} us; CPU-time ratio "
                 f"{result.cpu_ratio:.3f}x ({services.describe()})"
