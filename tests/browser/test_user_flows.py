@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from example_app.demo_data import DEMO_PASSWORD
 from tests.browser.album import Album
 from tests.browser.conftest import PersonFactory
 
@@ -61,6 +62,10 @@ def test_a_user_who_lost_the_phone_enrolls_again_with_the_reset_code(
     rosa.lands_on("/2fa/enroll")
     rosa.shot("enroll-again")
     rosa.click("next", role="link")
+    # The recovery came after this login: the new phone is bound behind her password.
+    rosa.lands_on("/2fa/enroll/password")
+    rosa.type_into("password", DEMO_PASSWORD)
+    rosa.click("next")
     rosa.lands_on("/2fa/enroll/scan")
     assert rosa.scans_the_qr_code() != old_secret
     rosa.click("next", role="link")
