@@ -157,3 +157,52 @@ def test_a_failing_session_hook_leaves_the_session_unverified_with_a_503(parts: 
         assert rosa.submit("/2fa/enroll/code", code=rosa.code(secret)).status_code == 303
         assert rosa.submit("/2fa/enroll/finish").status_code == 503
         assert location(rosa.get("/")).startswith("/2fa/verify")
+
+
+def test_a_copy_from_before_a_reset_on_one_process_cannot_bind_a_phone_on_another(
+    shared: Parts,
+) -> None:
+    process_a, process_b = shared.app(), shared.app()
+    with (
+        browser(process_a, shared.clock) as ruben,
+        browser(process_a, shared.clock, beside=ruben) as rosa,
+        browser(process_b, shared.clock) as thief,
+    ):
+        ruben.login("ruben")
+        ruben.enroll()
+        rosa.login("rosa")
+        rosa.enroll()
+        rosa.post("/logout")
+        rosa.login("rosa")
+        thief.client.cookies = httpx.Cookies(rosa.client.cookies)
+
+        assert ruben.submit("/2fa/users/rosa/reset").status_code == 303
+
+        answer = thief.get("/2fa/enroll/scan")
+        assert location(answer).startswith("/2fa/enroll/password")
+        assert 'data-totp-secret="' not in answer.text
+
+
+def test_a_new_login_on_one_process_ends_the_copies_of_the_login_before_on_another(
+    shared: Parts,
+) -> None:
+    process_a, process_b = shared.app(), shared.app()
+    with (
+        browser(process_a, shared.clock) as rosa,
+        browser(process_b, shared.clock) as thief,
+    ):
+        rosa.login("rosa")
+        rosa.enroll()
+        thief.client.cookies = httpx.Cookies(rosa.client.cookies)
+        assert 'data-app-page="dashboard"' in thief.get("/").text
+
+        rosa.login("rosa")
+        logged_in = time.monotonic()
+
+        while True:
+            answer = thief.get("/")
+            if answer.status_code == 303:
+                break
+            assert time.monotonic() - logged_in < 1, "process B still lets the old login in"
+            time.sleep(0.02)
+        assert location(answer).startswith("/2fa/verify")
