@@ -225,17 +225,7 @@ class OfficeService:
         """
         try:
             voided = await self._store.void_enrollments([user.id], now=self._settings.now())
-            await self._audit.record(
-                AuditEvent(
-                    kind=EventKind.RESET_BY_ADMIN,
-                    outcome="ok",
-                    at=self._settings.now(),
-                    actor_id=actor_id,
-                    subject_id=user.id,
-                    office_id=user.office_id,
-                    address=address,
-                )
-            )
+            await self._done_to(user, EventKind.RESET_BY_ADMIN, actor_id, address)
         finally:
             # Announced even when something after the write fails, so no process keeps
             # trusting a session of an enrollment that is gone.
@@ -254,20 +244,26 @@ class OfficeService:
         try:
             generation = await self._store.end_verifications(user.id, now=self._settings.now())
             if generation is not None:
-                await self._audit.record(
-                    AuditEvent(
-                        kind=EventKind.LOGGED_OUT_EVERYWHERE,
-                        outcome="ok",
-                        at=self._settings.now(),
-                        actor_id=actor_id,
-                        subject_id=user.id,
-                        office_id=user.office_id,
-                        address=address,
-                    )
-                )
+                await self._done_to(user, EventKind.LOGGED_OUT_EVERYWHERE, actor_id, address)
         finally:
             await self._announce(user_topic(user.id))
         return generation
+
+    async def _done_to(
+        self, user: GuardUser, kind: EventKind, actor_id: str, address: str | None
+    ) -> None:
+        """Audit what ``actor_id`` did to ``user``."""
+        await self._audit.record(
+            AuditEvent(
+                kind=kind,
+                outcome="ok",
+                at=self._settings.now(),
+                actor_id=actor_id,
+                subject_id=user.id,
+                office_id=user.office_id,
+                address=address,
+            )
+        )
 
     async def recent_events(self, office_id: str, limit: int = 20) -> Sequence[AuditRecord]:
         return await self._store.recent_events(office_ids=[office_id], limit=limit)
