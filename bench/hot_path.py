@@ -280,7 +280,6 @@ async def compare(
     )
     guard = guarded.guard
     assert guard is not None
-    generations: dict[str, int] = {}
     host = bare.app
     assert isinstance(host, SessionMiddleware)
     # Built as build_app builds the other two, with the minimal layer where the guard is.
@@ -289,8 +288,8 @@ async def compare(
             MinimalLayer(
                 host.app,
                 backend=DemoBackend(),
-                generations=generations,
-                ended=guard.ended.ids,
+                floors=guard.revocations.floors,
+                ended=guard.revocations.ended,
                 max_age=guard.settings.verified_max_age_seconds,
             ),
             secret_key=secrets.session_secret,
@@ -302,7 +301,6 @@ async def compare(
     with calls.watch_redis():
         try:
             generation = await enroll(guard)
-            generations[USER] = generation
             assert isinstance(guard.store, SQLStore)
             calls.watch_database(guard.store)
             calls.watch_backend(guard.backend, BACKEND_METHODS)

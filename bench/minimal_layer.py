@@ -1,11 +1,11 @@
 """The smallest layer that does what a verified request requires, to measure the guard by.
 
 Written for the bench only, as small and as fast as it can be: it asks the host who is
-logged in, looks up that user's state in a dict, and checks the session's marker the way
-the guard's must be checked (the user, the enrollment generation, the age, the login the
-session records, and that this login has not ended). Anything else goes to the code
-prompt. No guard page, no fail-closed path, no cache invalidation: the floor, not a
-product.
+logged in and checks the session's marker the way the guard's must be checked (the user,
+the enrollment generation against the user's floor, the age, the login the session
+records, and that this login has not ended), with the same two dicts of revocations the
+guard holds. Anything else goes to the code prompt. No guard page, no fail-closed path,
+no catching up: the floor, not a product.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ class MinimalLayer:
         app: ASGIApp,
         *,
         backend: AuthBackend,
-        generations: Mapping[str, int],
+        floors: Mapping[str, int | None],
         ended: Container[str],
         max_age: float,
     ) -> None:
         self.app = app
         self.backend = backend
-        self.generations = generations
+        self.floors = floors
         self.ended = ended
         self.max_age = max_age
 
@@ -51,11 +51,13 @@ class MinimalLayer:
                 session = scope["session"]
                 marker = session.get(VERIFIED_KEY)
                 login = session.get(LOGIN_KEY)
+                floor = self.floors.get(user_id, 0)
                 if not (
                     marker
                     and login
                     and marker[0] == user_id
-                    and marker[1] == self.generations.get(user_id)
+                    and floor is not None
+                    and marker[1] >= floor
                     and time.time() - marker[2] < self.max_age
                     and marker[3] == login[1]
                     and marker[3] not in self.ended

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 
 from . import login
@@ -19,13 +19,13 @@ from .backend import AuthBackend, BackendError, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
 from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
-from .ended_logins import EndedLogins
 from .ephemeral.base import Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
 from .errors import ServiceUnavailable
 from .http import address_key
 from .marker import VERIFIED_KEY, VerifiedMarker
+from .revocations import Revocations
 from .services.audit import Audit
 from .services.enrollment import EnrollmentService
 from .services.office import OfficeService
@@ -34,7 +34,7 @@ from .services.policy import PolicyService
 from .services.recovery import RecoveryService
 from .services.verification import CodeChecker, VerificationService
 from .settings import GuardSettings
-from .state import StateCache, UserState
+from .state import USER_TOPIC, StateCache, UserState
 from .store.base import Store
 from .store.sql import SQLStore
 from .web.pages import GuardPages
@@ -129,18 +129,23 @@ class Guard:
             audit=self.audit,
             settings=settings,
             announce=self.announce,
+            revoke=self.revoke,
         )
-        self.ended = EndedLogins(
+        self.revocations = Revocations(
             self.ephemeral, seconds=settings.verified_max_age_seconds, clock=settings.clock
         )
         self.markers = VerifiedMarker(
-            clock=settings.clock, max_age=settings.verified_max_age_seconds, ended=self.ended.ids
+            clock=settings.clock,
+            max_age=settings.verified_max_age_seconds,
+            ended=self.revocations.ended,
+            floors=self.revocations.floors,
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
         # Bound once: every verified request calls them.
+        self._marker_holds = self.markers.holds
         self._cached_state = self.cache.get
         self._marker_valid = self.markers.valid
-        self._ended = self.ended
+        self._revocations = self.revocations
         # The guard's own pages, an ASGI app the middleware serves below the prefix.
         self.pages = GuardPages(self)
         self.started = False
@@ -156,9 +161,9 @@ class Guard:
             if self.started:
                 return
             await self.store.setup()
-            await self.ephemeral.start(self.ended)
+            await self.ephemeral.start(self.revocations)
             await self.ephemeral.start(self.cache)
-            await self.ended.catch_up()
+            await self.revocations.catch_up()
             self.started = True
             logger.info("two-step verification guard started")
 
@@ -168,9 +173,37 @@ class Guard:
         await self.store.close()
 
     async def announce(self, topic: str) -> None:
-        """Drop cached state here at once, and tell every other process."""
+        """Drop cached state here at once, and tell every other process.
+
+        A change to one user (``user:<id>``) may void their verified sessions, so it
+        raises their floor (:meth:`revoke`), which every cache also hears.
+        """
+        if topic.startswith(USER_TOPIC):
+            await self.revoke([topic.removeprefix(USER_TOPIC)])
+            return
         self.cache.invalidate(topic)
         await self.ephemeral.publish(topic)
+
+    async def revoke(self, user_ids: Collection[str]) -> None:
+        """Void every verified session of these users made before now, on every process
+        within a second: their floor rises to the generation their enrollment has now.
+
+        Called after the change is written (a reset, a recovery, a new phone, "log out
+        everywhere", a deactivation), and also when the write failed, since it may have
+        landed. When the store cannot tell the generation, the floor is unknown and
+        every process checks those users' sessions against the store until it expires.
+        """
+        if not user_ids:
+            return
+        floors: dict[str, int | None]
+        try:
+            floors = {r.user_id: r.generation for r in await self.store.list_enrollments(user_ids)}
+        except Exception as exc:
+            logger.warning("generations unavailable at a revocation: %s", type(exc).__name__)
+            floors = dict.fromkeys(user_ids)
+        for user_id in user_ids:
+            self.cache.invalidate(USER_TOPIC + user_id)
+        await self.revocations.raise_floors(floors)
 
     async def state_of(self, user_id: str) -> UserState:
         state = self.cache.get(user_id)
@@ -188,8 +221,13 @@ class Guard:
         """
         if user_id is None:
             return self._anonymous(session)
+        if not self._revocations.current:
+            return None
+        if self._marker_holds(session, user_id):
+            # The session carries the proof: nothing about the user is looked up.
+            return PASS
         state = self._cached_state(user_id)
-        if state is None or not self._ended.current:
+        if state is None:
             return None
         return self._judge(user_id, state, session)
 
@@ -203,12 +241,18 @@ class Guard:
         """
         if user_id is None:
             return self._anonymous(session)
+        if not self.started:
+            await self.startup()
+        revocations = self._revocations
+        if not revocations.current:
+            await revocations.catch_up()
+        if revocations.current and self._marker_holds(session, user_id):
+            return PASS
+        # No proof this process can check alone (none, or one of a user whose floor is
+        # unknown), or the revocations are not current: the store decides.
         state = self.cache.get(user_id)
         if state is None:
-            await self.startup()
             state = await self.state_of(user_id)
-        if not self._ended.current:
-            await self._ended.catch_up()
         return self._judge(user_id, state, session)
 
     def _judge(self, user_id: str, state: UserState, session: Session) -> Decision:
@@ -237,10 +281,10 @@ class Guard:
         await self._ended_everywhere(login_id)
 
     async def _ended_everywhere(self, login_id: str | None) -> None:
-        if login_id is None or login_id in self.ended:
+        if login_id is None or login_id in self.revocations:
             return
         try:
-            await self.ended.end(login_id)
+            await self.revocations.end_login(login_id)
         except ServiceUnavailable as exc:
             # This browser is logged out all the same; a copy elsewhere is not told.
             logger.error("a logout could not be told to the other processes: %s", exc)
@@ -323,7 +367,7 @@ class Guard:
         """Record in ``session`` that ``user_id`` gave the second step for ``generation``,
         in the login the session records (begun now when it records none)."""
         login_id = login.current(session, user_id)
-        if login_id in self.ended:
+        if login_id in self.revocations:
             # A copy of a session whose login ended verifies as a login of its own.
             login_id = login.begin(session, user_id, None)
         self.markers.mark(session, user_id, generation, login_id)

@@ -11,15 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .ephemeral.base import ALL_TOPIC, LOGIN_TOPIC, Ephemeral
+from .ephemeral.base import ALL_TOPIC, LOGIN_TOPIC, Ephemeral, parse_floor
 
-__all__ = ["DEFAULT_CACHE_ENTRIES", "StateCache", "UserState", "user_topic"]
+__all__ = ["DEFAULT_CACHE_ENTRIES", "USER_TOPIC", "StateCache", "UserState", "user_topic"]
 
 DEFAULT_CACHE_ENTRIES = 100_000
+USER_TOPIC = "user:"
 
 
 def user_topic(user_id: str) -> str:
-    return f"user:{user_id}"
+    return USER_TOPIC + user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +78,15 @@ class StateCache:
 
     def invalidate(self, topic: str) -> None:
         if topic.startswith(LOGIN_TOPIC):
-            return  # a logout: nothing cached here changes (see ended_logins)
+            return  # a logout: nothing cached here changes (see revocations)
         self.epoch += 1
         if topic == ALL_TOPIC:
             self._entries.clear()
-        elif topic.startswith("user:"):
-            self._entries.pop(topic.removeprefix("user:"), None)
+        elif topic.startswith(USER_TOPIC):
+            self._entries.pop(topic.removeprefix(USER_TOPIC), None)
+        elif (floor := parse_floor(topic)) is not None:
+            # A raised floor: the user's enrollment changed.
+            self._entries.pop(floor[0], None)
 
     def invalidate_all(self) -> None:
         self.epoch += 1

@@ -575,8 +575,8 @@ async def test_an_ended_login_is_known_to_every_process(backend: Backend) -> Non
 
     await one.end_login("login-of-anna", seconds=60)
 
-    assert "login-of-anna" in await other.ended_logins()
-    assert "login-of-bram" not in await other.ended_logins()
+    assert "login-of-anna" in (await other.revoked()).logins
+    assert "login-of-bram" not in (await other.revoked()).logins
 
 
 async def test_an_ended_login_reaches_every_listener_at_once(backend: Backend) -> None:
@@ -596,4 +596,40 @@ async def test_an_ended_login_is_forgotten_after_its_time(backend: Backend) -> N
 
     await backend.wait(2.5)
 
-    assert list(await state.ended_logins()) == ["long"]
+    assert list((await state.revoked()).logins) == ["long"]
+
+
+# Raised floors (resets, recoveries, "log out everywhere", deactivations)
+
+
+async def test_a_raised_floor_is_known_to_every_process(backend: Backend) -> None:
+    one, other = await backend.open(), await backend.open()
+
+    await one.raise_floors({"anna": 3, "bram:with:colons": None}, seconds=60)
+
+    revoked = await other.revoked()
+    assert sorted(revoked.floors, key=str) == [("anna", 3), ("bram:with:colons", None)]
+    assert revoked.logins == []
+
+
+async def test_a_raised_floor_reaches_every_listener_at_once(backend: Backend) -> None:
+    one, other = await backend.open(), await backend.open()
+    sink = RecordingSink()
+    await other.start(sink)
+
+    await one.raise_floors({"anna": 3, "bram": 7}, seconds=60)
+
+    await eventually(lambda: sorted(sink.topics) == ["floor:3:anna", "floor:7:bram"])
+
+
+async def test_a_raised_floor_is_forgotten_after_its_time(backend: Backend) -> None:
+    state = await backend.open()
+    await state.raise_floors({"short": 1}, seconds=1)
+    await state.raise_floors({"long": 2}, seconds=60)
+    await state.end_login("a-login", seconds=60)
+
+    await backend.wait(2.5)
+
+    revoked = await state.revoked()
+    assert list(revoked.floors) == [("long", 2)]
+    assert list(revoked.logins) == ["a-login"]

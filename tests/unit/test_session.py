@@ -342,3 +342,57 @@ def test_forgetting_an_unverified_session_is_harmless() -> None:
     VerifiedMarker.forget(session)
 
     assert session == {}
+
+
+# The marker checked from the revocations alone (any process, no store)
+
+
+def proof_for(user_id: str, generation: int, login_id: str = "login-1") -> Session:
+    return {
+        login.LOGIN_KEY: [user_id, login_id, generation],
+        guard_marker.VERIFIED_KEY: [user_id, generation, T0, login_id],
+    }
+
+
+def markers_with(floors: dict[str, int | None], ended: set[str] | None = None) -> VerifiedMarker:
+    return VerifiedMarker(clock=lambda: T0 + 60, max_age=3600, ended=ended or set(), floors=floors)
+
+
+def test_a_proof_holds_on_a_process_that_knows_nothing_of_the_user() -> None:
+    assert markers_with({}).holds(proof_for("rosa", 3), "rosa")
+
+
+def test_a_proof_below_the_users_raised_floor_holds_no_more() -> None:
+    markers = markers_with({"rosa": 4, "ruben": 2})
+
+    assert not markers.holds(proof_for("rosa", 3), "rosa")
+    assert markers.holds(proof_for("rosa", 4), "rosa")
+    assert markers.holds(proof_for("ruben", 3), "ruben")
+
+
+def test_a_proof_of_a_user_whose_floor_is_unknown_never_holds_alone() -> None:
+    assert not markers_with({"rosa": None}).holds(proof_for("rosa", 9), "rosa")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda s: s[guard_marker.VERIFIED_KEY].__setitem__(1, True),
+        lambda s: s[guard_marker.VERIFIED_KEY].__setitem__(1, "3"),
+        lambda s: s[guard_marker.VERIFIED_KEY].__setitem__(0, "ruben"),
+        lambda s: s[guard_marker.VERIFIED_KEY].__setitem__(2, T0 - 4000),
+        lambda s: s[guard_marker.VERIFIED_KEY].__setitem__(3, "login-2"),
+        lambda s: s.pop(login.LOGIN_KEY),
+        lambda s: s[guard_marker.VERIFIED_KEY].pop(),
+    ],
+    ids=["bool", "text", "other-user", "too-old", "other-login", "no-login", "short"],
+)
+def test_a_proof_that_is_not_exactly_right_never_holds(tamper: Any) -> None:
+    session = proof_for("rosa", 3)
+    tamper(session)
+
+    assert not markers_with({}).holds(session, "rosa")
+
+
+def test_a_proof_of_an_ended_login_never_holds() -> None:
+    assert not markers_with({}, ended={"login-1"}).holds(proof_for("rosa", 3), "rosa")

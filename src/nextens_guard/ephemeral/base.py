@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,17 +18,67 @@ from ..attempts import Attempt
 __all__ = [
     "ADDRESS_STRIKES",
     "ALL_TOPIC",
+    "FLOOR_TOPIC",
     "LAST_STEP_TTL_SECONDS",
     "LOGIN_TOPIC",
     "Ephemeral",
     "InvalidationSink",
     "Limits",
     "Purpose",
+    "Revoked",
+    "floor_topic",
+    "parse_floor",
+    "revoked_from",
 ]
 
 ALL_TOPIC = "*"
 # ``login:<login id>``: that login ended (see Ephemeral.end_login).
 LOGIN_TOPIC = "login:"
+# ``floor:<generation>:<user id>``: the user's verified sessions of a lower generation
+# count for nothing; ``?`` for an unknown generation (see Ephemeral.raise_floors).
+FLOOR_TOPIC = "floor:"
+_UNKNOWN = "?"
+
+
+def floor_topic(user_id: str, generation: int | None) -> str:
+    """The message (and the shared record) of one raised floor."""
+    return f"{FLOOR_TOPIC}{_UNKNOWN if generation is None else generation}:{user_id}"
+
+
+def parse_floor(topic: str) -> tuple[str, int | None] | None:
+    """``(user id, generation)`` of a :func:`floor_topic`; None for anything else."""
+    if not topic.startswith(FLOOR_TOPIC):
+        return None
+    generation, sep, user_id = topic.removeprefix(FLOOR_TOPIC).partition(":")
+    if not sep:
+        return None
+    if generation == _UNKNOWN:
+        return user_id, None
+    return (user_id, int(generation)) if generation.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    """What was revoked within its time: the ended logins, and the raised floors in the
+    order they were raised (``(user id, generation or None)``)."""
+
+    logins: Sequence[str]
+    floors: Sequence[tuple[str, int | None]]
+
+
+def revoked_from(members: Iterable[str]) -> Revoked:
+    """The shared record's members, read: a login id, or a :func:`floor_topic`."""
+    logins: list[str] = []
+    floors: list[tuple[str, int | None]] = []
+    for member in members:
+        floor = parse_floor(member)
+        if floor is not None:
+            floors.append(floor)
+        elif not member.startswith(FLOOR_TOPIC):
+            logins.append(member)
+    return Revoked(logins=logins, floors=floors)
+
+
 # An office shares one public address. The address limit therefore holds back only
 # users who have failed this often themselves, so one person's failures (or a spray
 # across users) slows the guessers down without locking out colleagues who type well.
@@ -137,9 +187,17 @@ class Ephemeral(ABC):
         every process (the topic ``login:<login id>``)."""
 
     @abstractmethod
-    async def ended_logins(self) -> Collection[str]:
-        """Every login ended within its ``seconds``: what a process that starts, or that
-        may have missed a message, must know before it trusts a verified session."""
+    async def raise_floors(self, floors: Mapping[str, int | None], *, seconds: int) -> None:
+        """Record, for ``seconds`` from now, that each user's verified sessions of a
+        generation below theirs count for nothing (None: below an unknown one, so each
+        must be checked against the store), and tell every process (one
+        :func:`floor_topic` per user)."""
+
+    @abstractmethod
+    async def revoked(self) -> Revoked:
+        """Every login ended and every floor raised within its ``seconds``: what a process
+        that starts, or that may have missed a message, must know before it trusts a
+        verified session."""
 
     @abstractmethod
     async def start(self, sink: InvalidationSink) -> None:

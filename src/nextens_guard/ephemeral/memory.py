@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from ..attempts import Attempt, Verdict
@@ -23,6 +23,9 @@ from .base import (
     InvalidationSink,
     Limits,
     Purpose,
+    Revoked,
+    floor_topic,
+    revoked_from,
 )
 
 __all__ = ["MemoryEphemeral"]
@@ -84,7 +87,7 @@ class MemoryEphemeral(Ephemeral):
         self._steps: dict[str, _LastStep] = {}
         self._burned: dict[str, _BurnedSteps] = {}
         self._sinks: list[InvalidationSink] = []
-        # Login id -> when it may be forgotten.
+        # What was revoked (a login id or a floor_topic) -> when it may be forgotten.
         self._ended: dict[str, float] = {}
         self._writes_since_sweep = 0
         self._last_sweep = clock()
@@ -170,14 +173,25 @@ class MemoryEphemeral(Ephemeral):
             _deliver(sink, topic)
 
     async def end_login(self, login_id: str, *, seconds: int) -> None:
-        now = self._clock()
-        self._ended[login_id] = now + seconds
-        self._wrote(now)
-        await self.publish(LOGIN_TOPIC + login_id)
+        await self._revoke([login_id], [LOGIN_TOPIC + login_id], seconds)
 
-    async def ended_logins(self) -> Collection[str]:
+    async def raise_floors(self, floors: Mapping[str, int | None], *, seconds: int) -> None:
+        topics = [floor_topic(user_id, generation) for user_id, generation in floors.items()]
+        await self._revoke(topics, topics, seconds)
+
+    async def _revoke(self, members: list[str], topics: list[str], seconds: int) -> None:
         now = self._clock()
-        return [login_id for login_id, until in self._ended.items() if until > now]
+        for member in members:
+            # Re-inserted, so the dict keeps the order they were raised in.
+            self._ended.pop(member, None)
+            self._ended[member] = now + seconds
+        self._wrote(now)
+        for topic in topics:
+            await self.publish(topic)
+
+    async def revoked(self) -> Revoked:
+        now = self._clock()
+        return revoked_from(member for member, until in self._ended.items() if until > now)
 
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)

@@ -46,7 +46,7 @@ import contextlib
 import hashlib
 import logging
 import math
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -70,6 +70,9 @@ from .base import (
     InvalidationSink,
     Limits,
     Purpose,
+    Revoked,
+    floor_topic,
+    revoked_from,
 )
 from .redis_url import connect
 
@@ -278,23 +281,36 @@ class RedisEphemeral(Ephemeral):
                 await self._client.publish(self._channel, topic)
 
     async def end_login(self, login_id: str, *, seconds: int) -> None:
-        with _unavailable("end_login"):
+        await self._revoke([login_id], [LOGIN_TOPIC + login_id], seconds, "end_login")
+
+    async def raise_floors(self, floors: Mapping[str, int | None], *, seconds: int) -> None:
+        if floors:
+            topics = [floor_topic(user_id, gen) for user_id, gen in floors.items()]
+            await self._revoke(topics, topics, seconds, "raise_floors")
+
+    async def _revoke(
+        self, members: Sequence[str], topics: Sequence[str], seconds: int, operation: str
+    ) -> None:
+        with _unavailable(operation):
             await self._discover()
             async with self._connection():
                 await self._ended_script(
-                    keys=[self._ended_key], args=["end", login_id, max(int(seconds), 1)]
+                    keys=[self._ended_key], args=["end", max(int(seconds), 1), *members]
                 )
             async with self._connection():
-                await self._client.publish(self._channel, LOGIN_TOPIC + login_id)
+                # One by one rather than in a pipeline, which a cluster does not take
+                # for commands without a key; only a deactivation publishes many.
+                for topic in topics:
+                    await self._client.publish(self._channel, topic)
 
-    async def ended_logins(self) -> Collection[str]:
-        with _unavailable("ended_logins"):
+    async def revoked(self) -> Revoked:
+        with _unavailable("revoked"):
             await self._discover()
             async with self._connection():
                 reply: Sequence[Any] = await self._ended_script(
                     keys=[self._ended_key], args=["list"]
                 )
-        return [_text(login_id) for login_id in reply]
+        return revoked_from([_text(member) for member in reply])
 
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)

@@ -6,7 +6,7 @@ for every office of the group as the host reports it at that moment.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,6 +57,7 @@ class OfficeService:
         audit: Audit,
         settings: GuardSettings,
         announce: Callable[[str], Awaitable[None]],
+        revoke: Callable[[Collection[str]], Awaitable[None]],
     ) -> None:
         self._backend = backend
         self._store = store
@@ -66,6 +67,7 @@ class OfficeService:
         self._audit = audit
         self._settings = settings
         self._announce = announce
+        self._revoke = revoke
 
     async def status(self, office_id: str) -> OfficeStatus:
         group = await self._policy.office_group(office_id)
@@ -129,6 +131,8 @@ class OfficeService:
             # Also when a write failed: it may have landed, and no process may keep
             # trusting what it knew before.
             await self._announce(ALL_TOPIC)
+            # The admin's phone is new: a session verified with one before is not.
+            await self._revoke([admin.id])
         return generation
 
     async def activate_group(
@@ -173,6 +177,7 @@ class OfficeService:
             )
         finally:
             await self._announce(ALL_TOPIC)
+            await self._revoke(users)
         # The enrollments are gone, so their used steps and counters go too: else a new
         # phone's first right code within the same 30 s is refused as replayed, and
         # counted as a failure. The password counters stay, as after an admin reset.
