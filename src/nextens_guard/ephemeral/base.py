@@ -123,9 +123,11 @@ class Limits:
 class InvalidationSink(Protocol):
     """What receives invalidation messages in each process."""
 
-    def invalidate(self, topic: str) -> None: ...
+    def invalidate(self, topic: str) -> None:
+        """A published topic (:data:`ALL_TOPIC` too) reached this process."""
 
-    def invalidate_all(self) -> None: ...
+    def invalidate_all(self) -> None:
+        """This process (re)subscribed: messages published meanwhile may be lost."""
 
 
 class Ephemeral(ABC):

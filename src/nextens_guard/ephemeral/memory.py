@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from ..attempts import Attempt, Verdict
 from .base import (
     ADDRESS_STRIKES,
-    ALL_TOPIC,
     LAST_STEP_TTL_SECONDS,
     LOGIN_TOPIC,
     Ephemeral,
@@ -279,9 +278,6 @@ class MemoryEphemeral(Ephemeral):
 def _deliver(sink: InvalidationSink, topic: str) -> None:
     # A failing cache must not make the publisher fail, nor stop other sinks hearing it.
     try:
-        if topic == ALL_TOPIC:
-            sink.invalidate_all()
-        else:
-            sink.invalidate(topic)
+        sink.invalidate(topic)
     except Exception:
         logger.exception("an invalidation sink failed")

@@ -63,7 +63,6 @@ from ..attempts import Attempt, Verdict
 from ..errors import GuardError, ServiceUnavailable
 from .base import (
     ADDRESS_STRIKES,
-    ALL_TOPIC,
     LAST_STEP_TTL_SECONDS,
     LOGIN_TOPIC,
     Ephemeral,
@@ -554,15 +553,17 @@ class RedisEphemeral(Ephemeral):
                 self._notify(_text(message["data"]))
 
     def _notify_all(self) -> None:
-        self._notify(ALL_TOPIC)
+        """Messages may have been missed: every sink starts over."""
+        for sink in list(self._sinks):
+            try:
+                sink.invalidate_all()
+            except Exception:
+                logger.exception("an invalidation sink failed")
 
     def _notify(self, topic: str) -> None:
         for sink in list(self._sinks):
             # A failing cache must not stop the listener, nor other sinks hearing it.
             try:
-                if topic == ALL_TOPIC:
-                    sink.invalidate_all()
-                else:
-                    sink.invalidate(topic)
+                sink.invalidate(topic)
             except Exception:
                 logger.exception("an invalidation sink failed")
