@@ -58,6 +58,10 @@ def limits_from(settings: GuardSettings) -> Limits:
 Session = MutableMapping[str, Any]
 
 
+def _no_proof_alone(session: Session, user_id: str) -> bool:
+    return False
+
+
 class Guard:
     """The decision, the parts it needs (backend, store, shared state) and the services.
 
@@ -141,8 +145,9 @@ class Guard:
             floors=self.revocations.floors,
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
-        # Bound once: every verified request calls them.
-        self._marker_holds = self.markers.holds
+        # Bound once: every verified request calls them. A proof counts alone only where
+        # every revocation is heard; else the user's state, from the store, decides.
+        self._marker_holds = self.markers.holds if self.ephemeral.shared else _no_proof_alone
         self._cached_state = self.cache.get
         self._marker_valid = self.markers.valid
         self._revocations = self.revocations

@@ -133,6 +133,11 @@ class InvalidationSink(Protocol):
 class Ephemeral(ABC):
     """Ephemeral state shared by every process of the app."""
 
+    #: Whether every process that changes the guard's state (each app process, the
+    #: operator CLI) writes and publishes here: only then does a process hear of every
+    #: revocation, and trust a session's proof from them alone.
+    shared: bool = True
+
     @abstractmethod
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
         """Seconds until this user may try again from this address; 0 when they may now.

@@ -78,6 +78,10 @@ class MemoryEphemeral(Ephemeral):
     ``clock`` returns seconds; it only needs to move forward (tests pass a fake one).
     """
 
+    # The operator CLI, another process, cannot reach this memory: what it revokes the
+    # app learns from the store, within cache_ttl_seconds.
+    shared = False
+
     def __init__(self, limits: Limits, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._limits = limits
         self._clock = clock
