@@ -41,6 +41,7 @@ from example_app.secrets_file import DevSecrets
 from nextens_guard.guard import Guard
 from nextens_guard.login import LOGIN_KEY
 from nextens_guard.marker import VERIFIED_KEY
+from nextens_guard.middleware import TwoFactorMiddleware
 from nextens_guard.store.sql import SQLStore
 
 from .minimal_layer import MinimalLayer
@@ -111,7 +112,7 @@ async def enroll(guard: Guard, user_id: str = USER) -> int:
     await guard.store.set_offices_active([user.office_id], active=True, actor_id=None, now=now)
     owner = "bench"
     pending = await guard.enrollment.begin(user, owner, "127.0.0.1")
-    code = pyotp.TOTP(pending.secret).now()
+    code = pyotp.TOTP(pending.secret).at(guard.settings.clock())
     attempt = await guard.enrollment.check_code(user, owner, code, "127.0.0.1")
     assert attempt.accepted, attempt
     generation = await guard.enrollment.finish(user, owner, "127.0.0.1")
@@ -280,13 +281,17 @@ async def compare(
     )
     guard = guarded.guard
     assert guard is not None
-    host = bare.app
-    assert isinstance(host, SessionMiddleware)
+    outer = guarded.app
+    assert isinstance(outer, SessionMiddleware)
+    assert isinstance(outer.app, TwoFactorMiddleware)
+    # The very app the guard wraps (its dashboard shows a link to the guard's pages,
+    # which the bare one does not), so the minimal layer differs from the guard alone.
+    host = outer.app.app
     # Built as build_app builds the other two, with the minimal layer where the guard is.
     minimal = ExampleApp(
         SessionMiddleware(
             MinimalLayer(
-                host.app,
+                host,
                 backend=DemoBackend(),
                 floors=guard.revocations.floors,
                 ended=guard.revocations.ended,
