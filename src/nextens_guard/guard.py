@@ -19,7 +19,7 @@ from .backend import AuthBackend, BackendError, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
 from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
-from .ephemeral.base import Ephemeral, Limits, Purpose
+from .ephemeral.base import ALL_TOPIC, Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
 from .errors import ServiceUnavailable
@@ -188,6 +188,16 @@ class Guard:
             return
         self.cache.invalidate(topic)
         await self.ephemeral.publish(topic)
+
+    async def offices_changed(self) -> None:
+        """Your app linked or unlinked offices, or moved a user to another office: every
+        process forgets what it cached of who must use two-step verification, within a
+        second. Without this call such a change applies within ``cache_ttl_seconds``.
+
+        A session verified with a code stays verified: the change decides only whether
+        users without a verification must give one.
+        """
+        await self.announce(ALL_TOPIC)
 
     async def revoke(self, user_ids: Collection[str]) -> None:
         """Void every verified session of these users made before now, on every process

@@ -7,11 +7,13 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx2 as httpx
 
 from example_app.app import ExampleApp
+from example_app.backend import DemoBackend
 from example_app.demo_data import DEMO_PASSWORD
 from nextens_guard.ephemeral.redis import RedisEphemeral
 from tests.ephemeral.harness import LIMITS
@@ -168,3 +170,28 @@ async def raise_unknown_floor(parts: Parts, user_id: str) -> None:
         await state.raise_floors({user_id: None}, seconds=60)
     finally:
         await state.close()
+
+
+def test_an_office_link_the_host_announces_applies_on_every_process_within_a_second(
+    shared: Parts,
+) -> None:
+    """Amsterdam (off) joins the group of Rotterdam (on): bram must now set it up."""
+    process_a, process_b = shared.app(), shared.app()
+    assert process_a.guard is not None
+    with browser(process_b, shared.clock) as bram:
+        bram.login("bram")
+        for _ in range(3):  # process B has cached that his office does not require it
+            assert DASHBOARD in bram.get("/").text
+
+        for app in (process_a, process_b):  # the host's own data, as its database would
+            assert app.guard is not None
+            backend = app.guard.host_backend
+            assert isinstance(backend, DemoBackend)
+            backend._offices["amsterdam"] = replace(
+                backend._offices["amsterdam"], group="rotterdam"
+            )
+        with browser(process_a, shared.clock) as host:
+            assert host.client.portal is not None
+            host.client.portal.call(process_a.guard.offices_changed)
+
+        assert refused_within(bram, "enroll") < 1.0
