@@ -15,6 +15,7 @@ from starlette.datastructures import URL
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .cookies import scope_after
 from .decision import ANONYMOUS, PASS, Decision
 from .errors import ServiceUnavailable
 from .guard import Guard
@@ -168,7 +169,8 @@ class TwoFactorMiddleware:
 
         Who is logged in is asked again as the answer starts, while the session can
         still change: the host's SessionMiddleware, outside this one, writes its cookie
-        after that.
+        after that. It is asked for the request the browser sends next: with the
+        cookies the answer sets or deletes, for a host whose login is a cookie of its own.
         """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -177,7 +179,9 @@ class TwoFactorMiddleware:
         async def send_watching(message: Message) -> None:
             if message["type"] == "http.response.start":
                 try:
-                    after = await self._host_backend.authenticated_user_id(scope)
+                    after = await self._host_backend.authenticated_user_id(
+                        scope_after(scope, message)
+                    )
                 except Exception as exc:
                     # Cannot tell who it is now: no login of the guard's holds.
                     logger.warning("login check unavailable: %s", type(exc).__name__)

@@ -1,0 +1,84 @@
+"""The fastapi-users host with the guard, wired as docs/integrator.md says.
+
+fastapi-users has no session of its own, so the guard gets Starlette's
+SessionMiddleware; its login and logout routes are exempt, and the guard watches them
+to begin and end logins. A JWT alone, from a password alone, never reaches a route
+behind the guard.
+
+No ``from __future__ import annotations`` here: FastAPI reads the route's annotations,
+which name a dependency made in ``build_app``.
+"""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from example_app.app import ExampleApp, guard_settings, seed_demo_policy
+from example_app.secrets_file import DevSecrets
+from nextens_guard import Guard, ServiceUnavailable, TwoFactorMiddleware
+
+from .guard_backend import FastAPIUsersBackend
+from .users import Login, User, UserRead, UserUpdate
+
+__all__ = ["EXEMPT_PATHS", "build_app"]
+
+logger = logging.getLogger("example_fastapi_users")
+
+# fastapi-users' login and logout routes, and the API's description: no second step.
+EXEMPT_PATHS = [
+    "/auth/cookie/login",
+    "/auth/cookie/logout",
+    "/auth/jwt/login",
+    "/auth/jwt/logout",
+    "/docs",
+    "/openapi.json",
+]
+
+
+def build_app(
+    *,
+    database_url: str,
+    redis_url: str | None = None,
+    secrets: DevSecrets,
+    fresh: bool = False,
+    cookie_secure: bool = True,
+    guard_options: Mapping[str, Any] | None = None,
+) -> ExampleApp:
+    login = Login(secrets.session_secret, cookie_secure=cookie_secure)
+    options = {"exempt_paths": EXEMPT_PATHS, "login_path": "/docs", **(guard_options or {})}
+    guard = Guard(
+        backend=FastAPIUsersBackend(login),
+        settings=guard_settings(secrets, database_url, redis_url, options),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        try:
+            await guard.startup()
+            await seed_demo_policy(guard, fresh=fresh)
+        except ServiceUnavailable as exc:
+            logger.warning("demo data not checked: %s", exc)
+        yield
+        await guard.shutdown()
+
+    api = FastAPI(title="Nextens example (fastapi-users)", lifespan=lifespan)
+    users = login.fastapi_users
+    api.include_router(users.get_auth_router(login.cookie), prefix="/auth/cookie", tags=["auth"])
+    api.include_router(users.get_auth_router(login.bearer), prefix="/auth/jwt", tags=["auth"])
+    api.include_router(
+        users.get_users_router(UserRead, UserUpdate), prefix="/users", tags=["users"]
+    )
+
+    @api.get("/api/aangiften")
+    async def aangiften(user: Annotated[User, Depends(login.current_active_user)]) -> list[str]:
+        return [f"IB 2026 {user.display_name}"]
+
+    two_factor = TwoFactorMiddleware(api, guard=guard)
+    outer = SessionMiddleware(
+        two_factor, secret_key=secrets.session_secret, same_site="lax", https_only=cookie_secure
+    )
+    return ExampleApp(outer, guard)

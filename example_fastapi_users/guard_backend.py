@@ -1,0 +1,93 @@
+"""The guard's AuthBackend for the fastapi-users host: who is logged in is whoever the
+JWT names, from the cookie or the Authorization header.
+
+The token is decoded, not looked up: the guard asks this on every request, and a JWT
+carries its user. fastapi-users' own routes check the user in the database as they
+always do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import jwt
+from fastapi_users.jwt import decode_jwt
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
+
+from example_app.demo_data import OFFICES
+from nextens_guard import GuardUser, Office
+
+from .users import AUDIENCE, COOKIE_NAME, Login, User
+
+__all__ = ["FastAPIUsersBackend"]
+
+
+class FastAPIUsersBackend:
+    """Implements :class:`nextens_guard.AuthBackend` over fastapi-users."""
+
+    def __init__(self, login: Login) -> None:
+        self._login = login
+
+    async def authenticated_user_id(self, scope: Scope) -> str | None:
+        connection = HTTPConnection(scope)
+        token = connection.cookies.get(COOKIE_NAME)
+        scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials:
+            token = credentials
+        if not token:
+            return None
+        try:
+            claims = decode_jwt(token, self._login.secret, AUDIENCE)
+        except jwt.PyJWTError:
+            return None
+        subject = claims.get("sub")
+        return subject if isinstance(subject, str) else None
+
+    def _user(self, user_id: str) -> User | None:
+        try:
+            return self._login.users.by_id.get(uuid.UUID(user_id))
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _guard_user(user: User) -> GuardUser:
+        return GuardUser(
+            id=str(user.id),
+            username=user.email,
+            office_id=user.office_id,
+            display_name=user.display_name,
+        )
+
+    async def get_user(self, user_id: str) -> GuardUser | None:
+        user = self._user(user_id)
+        return self._guard_user(user) if user is not None and user.is_active else None
+
+    async def check_password(self, user_id: str, password: str) -> bool:
+        user = self._user(user_id)
+        if user is None:
+            return False
+        verified, _ = self._login.password_helper.verify_and_update(password, user.hashed_password)
+        return verified
+
+    async def get_office(self, office_id: str) -> Office | None:
+        office = next((o for o in OFFICES if o.id == office_id), None)
+        return Office(office.id, office.name) if office else None
+
+    async def linked_offices(self, office_id: str) -> Sequence[Office]:
+        own = next((o for o in OFFICES if o.id == office_id), None)
+        if own is None:
+            return []
+        return [Office(o.id, o.name) for o in OFFICES if o.group == own.group]
+
+    async def has_user_management_rights(self, user_id: str) -> bool:
+        user = self._user(user_id)
+        return bool(user and user.manages_users)
+
+    async def users_of_office(self, office_id: str) -> Sequence[GuardUser]:
+        return [
+            self._guard_user(user)
+            for user in self._login.users.by_id.values()
+            if user.office_id == office_id
+        ]
