@@ -143,11 +143,15 @@ class Guard:
             max_age=settings.verified_max_age_seconds,
             ended=self.revocations.ended,
             floors=self.revocations.floors,
+            revocations=self.revocations,
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
         # Bound once: every verified request calls them. A proof counts alone only where
         # every revocation is heard; else the user's state, from the store, decides.
-        self._marker_holds = self.markers.holds if self.ephemeral.shared else _no_proof_alone
+        self.proof_holds: Callable[[Session, str], bool] = (
+            self.markers.holds if self.ephemeral.shared else _no_proof_alone
+        )
+        self._marker_holds = self.proof_holds
         self._cached_state = self.cache.get
         self._marker_valid = self.markers.valid
         self._revocations = self.revocations
@@ -236,11 +240,11 @@ class Guard:
         """
         if user_id is None:
             return self._anonymous(session)
-        if not self._revocations.current:
-            return None
         if self._marker_holds(session, user_id):
             # The session carries the proof: nothing about the user is looked up.
             return PASS
+        if not self._revocations.current:
+            return None
         state = self._cached_state(user_id)
         if state is None:
             return None
@@ -261,7 +265,7 @@ class Guard:
         revocations = self._revocations
         if not revocations.current:
             await revocations.catch_up()
-        if revocations.current and self._marker_holds(session, user_id):
+        if self._marker_holds(session, user_id):
             return PASS
         # No proof this process can check alone (none, or one of a user whose floor is
         # unknown), or the revocations are not current: the store decides.

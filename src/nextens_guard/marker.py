@@ -14,7 +14,7 @@ what makes a verified request cost no I/O at any number of processes.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Mapping, MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 from .login import LOGIN_KEY
 
@@ -24,6 +24,19 @@ VERIFIED_KEY = "nextens_guard.verified"
 
 Session = MutableMapping[str, Any]
 _NUMBER = (int, float)
+
+
+class Current(Protocol):
+    """What knows whether the revocations a process holds are whole."""
+
+    current: bool
+
+
+class _Always:
+    current = True
+
+
+_ALWAYS_CURRENT: Current = _Always()
 
 
 class VerifiedMarker:
@@ -43,6 +56,7 @@ class VerifiedMarker:
         max_age: float,
         ended: Container[str] = (),
         floors: Mapping[str, int | None] | None = None,
+        revocations: Current = _ALWAYS_CURRENT,
     ) -> None:
         self._clock = clock
         self._max_age = float(max_age)
@@ -50,16 +64,19 @@ class VerifiedMarker:
         self._ended = ended
         # The users whose markers below a generation count for nothing (see .revocations).
         self._floors: Mapping[str, int | None] = {} if floors is None else floors
+        # Whether ``ended`` and ``floors`` hold everything revoked (see .revocations).
+        self._revocations = revocations
 
     def holds(self, session: Session, user_id: str) -> bool:
         """Whether the marker proves the second step for ``user_id`` from what this
-        process knows of the revocations alone: no floor of theirs rises above it.
-
-        Only while those are current (see :class:`~nextens_guard.revocations.Revocations`).
+        process knows of the revocations alone: they are current, and no floor of the
+        user's rises above the marker's generation.
         """
         # Every verified request comes here, so the shapes are checked by unpacking and
         # comparing, and anything malformed lands in the except: it costs nothing when
         # nothing is raised, where an isinstance per field costs a call each.
+        if not self._revocations.current:
+            return False
         try:
             uid, generation, verified_at, login_id = session[VERIFIED_KEY]
             login_user, recorded_login, _ = session[LOGIN_KEY]

@@ -80,9 +80,13 @@ class TwoFactorMiddleware:
         # every request is neither and goes straight to the decision.
         self._special_exact = frozenset({self.prefix, *exempt})
         self._special_prefixes = (self._pages_below, *self.exempt_prefixes)
+        # The character after the first slash of every special path: a path whose own is
+        # not among them needs no further look, which is cheaper than startswith.
+        self._special_starts = frozenset(p[1:2] for p in (*self._special_exact, self.prefix))
         # Bound once, since every request reads them. The host backend's method is
         # looked up per request: a host may choose its implementation at call time.
         self._host_backend = guard.host_backend
+        self._proof_holds = guard.proof_holds
         self._decide_cached = guard.decide_cached
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,17 +106,25 @@ class TwoFactorMiddleware:
             return
         path = route_path(scope) if scope.get("root_path") else scope["path"]
         if (
-            path in self._special_exact or path.startswith(self._special_prefixes)
-        ) and await self._served_without_decision(path, scope, receive, send):
+            path[1:2] in self._special_starts
+            and (path in self._special_exact or path.startswith(self._special_prefixes))
+            and await self._served_without_decision(path, scope, receive, send)
+        ):
             return
 
         # Written out here rather than in a method: a verified request is the common
         # case and every extra coroutine frame shows in its time.
         try:
             user_id = await self._host_backend.authenticated_user_id(scope)
-            decision = self._decide_cached(user_id, session)
-            if decision is None:
-                decision = await self.guard.decide(user_id, session)
+            # The decision's first step, the one a verified request ends at: the proof
+            # the session carries holds against what this process knows was revoked.
+            decision: Decision | None
+            if user_id is not None and self._proof_holds(session, user_id):
+                decision = PASS
+            else:
+                decision = self._decide_cached(user_id, session)
+                if decision is None:
+                    decision = await self.guard.decide(user_id, session)
         except Exception as exc:
             # Backend, database or Redis: fail closed, and say nothing secret.
             logger.warning("two-step check unavailable: %s", type(exc).__name__)
