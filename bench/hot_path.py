@@ -8,6 +8,11 @@ run in short rounds that rotate which side goes first, so that no side gets a wa
 machine. Each figure is the median over rounds of each round's time ratio to the bare
 app; the guard's distance to the limit is the median of the per-round differences.
 
+The layers are also measured alone, around an app that does nothing, in interleaved
+rounds: on a busy machine whole requests vary by more than the layers cost, and this
+isolates the guard's own work beyond the minimal layer's, put against the bare
+request's CPU time.
+
 During the guarded rounds every SQL statement, every database connection taken from
 the pool, every Redis command and every call into the host backend besides the session
 read is counted at its driver, so "touches nothing" is a count, not an estimate.
@@ -33,7 +38,7 @@ from itsdangerous import TimestampSigner
 from redis.asyncio.connection import AbstractConnection
 from sqlalchemy import event
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from example_app.app import ExampleApp, build_app
 from example_app.backend import DemoBackend
@@ -264,6 +269,92 @@ class HotPathResult:
     cpu_distance: float
     calls: DriverCalls
     requests_counted: int
+    # The two layers alone, around an app that does nothing: seconds per call (median).
+    guard_layer_seconds: float = 0.0
+    minimal_layer_seconds: float = 0.0
+    layer_distance_seconds: float = 0.0
+    bare_cpu_seconds: float = 0.0
+
+
+LAYER_CALLS = 20_000
+
+
+async def _nothing(scope: Scope, receive: Receive, send: Send) -> None:
+    return None
+
+
+async def _layer_round(layer: ASGIApp, scope: Scope) -> float:
+    """CPU seconds per call of ``layer`` with the same verified scope every time."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        return None
+
+    started = time.thread_time()
+    for _ in range(LAYER_CALLS):
+        await layer(scope, receive, send)
+    return (time.thread_time() - started) / LAYER_CALLS
+
+
+async def _layers_alone(
+    guard: Guard, session: dict[str, Any], rounds: int
+) -> tuple[float, float, float]:
+    """The guard's middleware and the minimal layer around an app that does nothing, in
+    interleaved rounds: what each costs per call, and the median per-round difference.
+
+    Whole requests vary by more than the layers cost on a busy machine; this measures
+    the layers' own work alone, with nothing else in the round to vary.
+    """
+    layers: dict[str, ASGIApp] = {
+        "guard": TwoFactorMiddleware(_nothing, guard=guard),
+        "minimal": MinimalLayer(
+            _nothing,
+            backend=DemoBackend(),
+            floors=guard.revocations.floors,
+            ended=guard.revocations.ended,
+            max_age=guard.settings.verified_max_age_seconds,
+        ),
+    }
+    scope = {"type": "http", "path": "/", "root_path": "", "headers": [], "session": session}
+    for layer in layers.values():
+        await _layer_round(layer, scope)
+    times: dict[str, list[float]] = {name: [] for name in layers}
+    for index in range(rounds):
+        for name in list(layers)[index % 2 :] + list(layers)[: index % 2]:
+            times[name].append(await _layer_round(layers[name], scope))
+    differences = [g - m for g, m in zip(times["guard"], times["minimal"], strict=True)]
+    return (
+        statistics.median(times["guard"]),
+        statistics.median(times["minimal"]),
+        statistics.median(differences),
+    )
+
+
+def _minimal_app(guarded: ExampleApp, guard: Guard, secrets: DevSecrets) -> ExampleApp:
+    """The guarded example with the minimal layer where the guard is."""
+    outer = guarded.app
+    assert isinstance(outer, SessionMiddleware)
+    assert isinstance(outer.app, TwoFactorMiddleware)
+    # The very app the guard wraps (its dashboard shows a link to the guard's pages,
+    # which the bare one does not), so the minimal layer differs from the guard alone.
+    host = outer.app.app
+    # Built as build_app builds the other two, with the minimal layer where the guard is.
+    return ExampleApp(
+        SessionMiddleware(
+            MinimalLayer(
+                host,
+                backend=DemoBackend(),
+                floors=guard.revocations.floors,
+                ended=guard.revocations.ended,
+                max_age=guard.settings.verified_max_age_seconds,
+            ),
+            secret_key=secrets.session_secret,
+            same_site="lax",
+        ),
+        None,
+    )
 
 
 async def compare(
@@ -281,27 +372,7 @@ async def compare(
     )
     guard = guarded.guard
     assert guard is not None
-    outer = guarded.app
-    assert isinstance(outer, SessionMiddleware)
-    assert isinstance(outer.app, TwoFactorMiddleware)
-    # The very app the guard wraps (its dashboard shows a link to the guard's pages,
-    # which the bare one does not), so the minimal layer differs from the guard alone.
-    host = outer.app.app
-    # Built as build_app builds the other two, with the minimal layer where the guard is.
-    minimal = ExampleApp(
-        SessionMiddleware(
-            MinimalLayer(
-                host,
-                backend=DemoBackend(),
-                floors=guard.revocations.floors,
-                ended=guard.revocations.ended,
-                max_age=guard.settings.verified_max_age_seconds,
-            ),
-            secret_key=secrets.session_secret,
-            same_site="lax",
-        ),
-        None,
-    )
+    minimal = _minimal_app(guarded, guard, secrets)
     calls = DriverCalls()
     with calls.watch_redis():
         try:
@@ -311,14 +382,12 @@ async def compare(
             calls.watch_backend(guard.backend, BACKEND_METHODS)
             # The very same session on both sides: who logged in, the login the guard saw
             # and its marker.
-            cookie = session_cookie(
-                secrets.session_secret,
-                {
-                    "user_id": USER,
-                    LOGIN_KEY: [USER, LOGIN_ID, generation],
-                    VERIFIED_KEY: [USER, generation, int(time.time()), LOGIN_ID],
-                },
-            )
+            session_data: dict[str, Any] = {
+                "user_id": USER,
+                LOGIN_KEY: [USER, LOGIN_ID, generation],
+                VERIFIED_KEY: [USER, generation, int(time.time()), LOGIN_ID],
+            }
+            cookie = session_cookie(secrets.session_secret, session_data)
             sides: dict[str, ASGIApp] = {"bare": bare, "minimal": minimal, "guarded": guarded}
             for name in ("bare", "minimal"):
                 status, body = await call(sides[name], cookie)
@@ -344,6 +413,7 @@ async def compare(
             status, body = await call(guarded, cookie)
             assert status == 200, "the session stopped being verified"
             assert APP_PAGE in body, "the session stopped being verified"
+            layers = await _layers_alone(guard, session_data, rounds)
         finally:
             await guard.shutdown()
             await _drop(services, table_prefix, key_prefix)
@@ -371,6 +441,10 @@ async def compare(
         cpu_distance=statistics.median(g - m for g, m in zip(guard_cpu, minimal_cpu, strict=True)),
         calls=calls,
         requests_counted=rounds * requests,
+        guard_layer_seconds=layers[0],
+        minimal_layer_seconds=layers[1],
+        layer_distance_seconds=layers[2],
+        bare_cpu_seconds=statistics.median(cpu(timing) for timing in times["bare"]),
     )
 
 
@@ -402,6 +476,20 @@ async def measure_hot_path(services: Services, *, quick: bool) -> list[Figure]:
                 f"({result.minimal_seconds * 1e6:.1f} us), guard {result.ratio:.3f}x; "
                 f"CPU time: minimal {result.minimal_cpu_ratio:.3f}x, guard "
                 f"{result.cpu_ratio:.3f}x, distance {result.cpu_distance:+.3f}x"
+            ),
+        ),
+        Figure(
+            what="the same, the layers alone: guard's own cost beyond the minimal layer's",
+            value=result.layer_distance_seconds / result.bare_cpu_seconds,
+            goal=0.01,
+            unit="x",
+            detail=(
+                f"each layer around an app that does nothing, {rounds} interleaved rounds "
+                f"x {LAYER_CALLS:,} calls, CPU time: guard "
+                f"{result.guard_layer_seconds * 1e9:.0f} ns, minimal "
+                f"{result.minimal_layer_seconds * 1e9:.0f} ns per call, median difference "
+                f"{result.layer_distance_seconds * 1e9:.0f} ns over the bare request's "
+                f"{result.bare_cpu_seconds * 1e6:.1f} us of CPU"
             ),
         ),
         Figure(
