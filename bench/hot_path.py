@@ -267,12 +267,15 @@ class HotPathResult:
     # The guard's ratio minus the minimal layer's, per round (median).
     distance: float
     cpu_distance: float
+    # The second minimal app's ratio minus the first's, per round (median): the A/A run.
+    aa_distance: float
     calls: DriverCalls
     requests_counted: int
     # The two layers alone, around an app that does nothing: seconds per call (median).
     guard_layer_seconds: float = 0.0
     minimal_layer_seconds: float = 0.0
     layer_distance_seconds: float = 0.0
+    layer_aa_seconds: float = 0.0
     bare_cpu_seconds: float = 0.0
 
 
@@ -300,35 +303,46 @@ async def _layer_round(layer: ASGIApp, scope: Scope) -> float:
 
 async def _layers_alone(
     guard: Guard, session: dict[str, Any], rounds: int
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
     """The guard's middleware and the minimal layer around an app that does nothing, in
-    interleaved rounds: what each costs per call, and the median per-round difference.
+    rotating rounds: what each costs per call, the median per-round difference, and an
+    A/A difference (a second minimal layer against the first), which shows the noise.
 
     Whole requests vary by more than the layers cost on a busy machine; this measures
     the layers' own work alone, with nothing else in the round to vary.
     """
-    layers: dict[str, ASGIApp] = {
-        "guard": TwoFactorMiddleware(_nothing, guard=guard),
-        "minimal": MinimalLayer(
+
+    def minimal() -> ASGIApp:
+        return MinimalLayer(
             _nothing,
             backend=DemoBackend(),
             floors=guard.revocations.floors,
             ended=guard.revocations.ended,
             max_age=guard.settings.verified_max_age_seconds,
-        ),
+        )
+
+    layers: dict[str, ASGIApp] = {
+        "guard": TwoFactorMiddleware(_nothing, guard=guard),
+        "minimal": minimal(),
+        "minimal again": minimal(),
     }
     scope = {"type": "http", "path": "/", "root_path": "", "headers": [], "session": session}
     for layer in layers.values():
         await _layer_round(layer, scope)
     times: dict[str, list[float]] = {name: [] for name in layers}
+    names = list(layers)
     for index in range(rounds):
-        for name in list(layers)[index % 2 :] + list(layers)[: index % 2]:
+        for name in names[index % 3 :] + names[: index % 3]:
             times[name].append(await _layer_round(layers[name], scope))
-    differences = [g - m for g, m in zip(times["guard"], times["minimal"], strict=True)]
+
+    def difference(one: str, other: str) -> float:
+        return statistics.median(a - b for a, b in zip(times[one], times[other], strict=True))
+
     return (
         statistics.median(times["guard"]),
         statistics.median(times["minimal"]),
-        statistics.median(differences),
+        difference("guard", "minimal"),
+        difference("minimal again", "minimal"),
     )
 
 
@@ -388,8 +402,15 @@ async def compare(
                 VERIFIED_KEY: [USER, generation, int(time.time()), LOGIN_ID],
             }
             cookie = session_cookie(secrets.session_secret, session_data)
-            sides: dict[str, ASGIApp] = {"bare": bare, "minimal": minimal, "guarded": guarded}
-            for name in ("bare", "minimal"):
+            # "minimal again", a second minimal app, is the A/A run: its distance to the
+            # first shows how far two copies of the same code differ in this run.
+            sides: dict[str, ASGIApp] = {
+                "bare": bare,
+                "minimal": minimal,
+                "minimal again": _minimal_app(guarded, guard, secrets),
+                "guarded": guarded,
+            }
+            for name in ("bare", "minimal", "minimal again"):
                 status, body = await call(sides[name], cookie)
                 assert status == 200, f"the {name} app answered {status}"
                 assert APP_PAGE in body, f"the {name} app did not show the dashboard"
@@ -401,7 +422,7 @@ async def compare(
             order = list(sides)
             for index in range(rounds):
                 gc.collect()
-                turn = order[index % 3 :] + order[: index % 3]
+                turn = order[index % len(order) :] + order[: index % len(order)]
                 for name in turn:
                     if name == "guarded":
                         with calls.counting():
@@ -429,6 +450,7 @@ async def compare(
 
     guard_wall, minimal_wall = per_round("guarded", wall), per_round("minimal", wall)
     guard_cpu, minimal_cpu = per_round("guarded", cpu), per_round("minimal", cpu)
+    again_wall = per_round("minimal again", wall)
     return HotPathResult(
         bare_seconds=statistics.median(wall(timing) for timing in times["bare"]),
         minimal_seconds=statistics.median(wall(timing) for timing in times["minimal"]),
@@ -439,11 +461,13 @@ async def compare(
         minimal_cpu_ratio=statistics.median(minimal_cpu),
         distance=statistics.median(g - m for g, m in zip(guard_wall, minimal_wall, strict=True)),
         cpu_distance=statistics.median(g - m for g, m in zip(guard_cpu, minimal_cpu, strict=True)),
+        aa_distance=statistics.median(a - m for a, m in zip(again_wall, minimal_wall, strict=True)),
         calls=calls,
         requests_counted=rounds * requests,
         guard_layer_seconds=layers[0],
         minimal_layer_seconds=layers[1],
         layer_distance_seconds=layers[2],
+        layer_aa_seconds=layers[3],
         bare_cpu_seconds=statistics.median(cpu(timing) for timing in times["bare"]),
     )
 
@@ -475,7 +499,8 @@ async def measure_hot_path(services: Services, *, quick: bool) -> list[Figure]:
                 f"ratios to the bare app: minimal {result.minimal_ratio:.3f}x "
                 f"({result.minimal_seconds * 1e6:.1f} us), guard {result.ratio:.3f}x; "
                 f"CPU time: minimal {result.minimal_cpu_ratio:.3f}x, guard "
-                f"{result.cpu_ratio:.3f}x, distance {result.cpu_distance:+.3f}x"
+                f"{result.cpu_ratio:.3f}x, distance {result.cpu_distance:+.3f}x; A/A (a "
+                f"second minimal app against the first) {result.aa_distance:+.3f}x"
             ),
         ),
         Figure(
@@ -489,7 +514,8 @@ async def measure_hot_path(services: Services, *, quick: bool) -> list[Figure]:
                 f"{result.guard_layer_seconds * 1e9:.0f} ns, minimal "
                 f"{result.minimal_layer_seconds * 1e9:.0f} ns per call, median difference "
                 f"{result.layer_distance_seconds * 1e9:.0f} ns over the bare request's "
-                f"{result.bare_cpu_seconds * 1e6:.1f} us of CPU"
+                f"{result.bare_cpu_seconds * 1e6:.1f} us of CPU; A/A (a second minimal "
+                f"layer) {result.layer_aa_seconds * 1e9:+.0f} ns"
             ),
         ),
         Figure(
