@@ -174,7 +174,7 @@ class Fleet:
         guard = Guard(backend=self.backend, settings=settings, store=self.store)
         if not self.proof:
             # The design before: each process's cache of the user's state decides.
-            guard._marker_holds = lambda session, user_id: False
+            guard.proof_holds = lambda session, user_id: False
         # The cache's TTL in simulated time, as the proofs' age is.
         guard.cache._clock = self.clock
         return guard

@@ -146,12 +146,13 @@ class Guard:
             revocations=self.revocations,
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
-        # Bound once: every verified request calls them. A proof counts alone only where
-        # every revocation is heard; else the user's state, from the store, decides.
+        # The decision's first step, the whole of it for a verified request: the proof the
+        # session carries holds against what this process knows was revoked. It counts
+        # alone only where every revocation is heard; else the user's state decides.
         self.proof_holds: Callable[[Session, str], bool] = (
             self.markers.holds if self.ephemeral.shared else _no_proof_alone
         )
-        self._marker_holds = self.proof_holds
+        # Bound once: every request without a proof calls them.
         self._cached_state = self.cache.get
         self._marker_valid = self.markers.valid
         self._revocations = self.revocations
@@ -235,12 +236,12 @@ class Guard:
     def decide_cached(self, user_id: str | None, session: Session) -> Decision | None:
         """:meth:`decide` from what this process holds; None when it must ask the store.
 
-        The middleware calls this first: for a verified request it is the whole cost of
-        the guard, so it stays synchronous and allocates nothing.
+        The middleware calls this when :attr:`proof_holds` did not settle it, before
+        anything that waits: it stays synchronous and allocates nothing.
         """
         if user_id is None:
             return self._anonymous(session)
-        if self._marker_holds(session, user_id):
+        if self.proof_holds(session, user_id):
             # The session carries the proof: nothing about the user is looked up.
             return PASS
         if not self._revocations.current:
@@ -265,14 +266,11 @@ class Guard:
         revocations = self._revocations
         if not revocations.current:
             await revocations.catch_up()
-        if self._marker_holds(session, user_id):
+        if self.proof_holds(session, user_id):
             return PASS
         # No proof this process can check alone (none, or one of a user whose floor is
         # unknown), or the revocations are not current: the store decides.
-        state = self.cache.get(user_id)
-        if state is None:
-            state = await self.state_of(user_id)
-        return self._judge(user_id, state, session)
+        return self._judge(user_id, await self.state_of(user_id), session)
 
     def _judge(self, user_id: str, state: UserState, session: Session) -> Decision:
         if not state.required or self._marker_valid(session, user_id, state.generation):
