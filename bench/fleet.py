@@ -54,7 +54,7 @@ from nextens_guard.settings import GuardSettings
 from nextens_guard.state import DEFAULT_CACHE_ENTRIES, StateCache, UserState
 from nextens_guard.store.sql import SQLStore
 
-__all__ = ["measure_fleet", "run_fleet"]
+__all__ = ["Calls", "measure_fleet", "run_fleet"]
 
 PROCESS_COUNTS = (1, 8, 64, 400)
 QUICK_PROCESS_COUNTS = (1, 8, 64)
@@ -327,25 +327,12 @@ async def run_fleet(services: Services, processes: int, *, proof: bool, requests
         run.held = max(len(guard.revocations) for guard in fleet.guards)
     finally:
         await fleet.close()
-        await _drop_keys(services, fleet.key_prefix)
+        await services.forget_keys(fleet.key_prefix)
         try:
             await store.drop()
         finally:
             await store.close()
     return run
-
-
-async def _drop_keys(services: Services, key_prefix: str) -> None:
-    import redis.asyncio as redis
-
-    assert services.redis_url is not None
-    client = redis.Redis.from_url(services.redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{key_prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 def _megabytes(build: Callable[[], object]) -> float:

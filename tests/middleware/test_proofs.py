@@ -4,14 +4,12 @@ anyone, and every reset, logout or deactivation reaches that process within a se
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 import httpx2 as httpx
 
+from bench.fleet import Calls
 from example_app.app import ExampleApp
 from example_app.backend import DemoBackend
 from example_app.demo_data import DEMO_PASSWORD
@@ -21,34 +19,19 @@ from tests.flows.test_office import activate_office
 from tests.support import Parts, browser, sent_within
 
 DASHBOARD = 'data-app-page="dashboard"'
-# The one call the host must answer for every request: who is logged in.
-SESSION_READ = "authenticated_user_id"
 
 
-def count_calls(app: ExampleApp) -> list[str]:
+def count_calls(app: ExampleApp) -> Calls:
     """Every call this process's guard makes into its store, its shared state and the
     host backend from now on (the session read aside), by name."""
     guard = app.guard
     assert guard is not None
-    calls: list[str] = []
-
-    def counted(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            calls.append(name)
-            return await method(*args, **kwargs)
-
-        return call
-
+    calls = Calls()
+    calls.watch(guard.store, "store")
+    calls.watch(guard.ephemeral, "redis")
     # The guard's own calls into the host go through guard.backend; the host app's
     # pages call its backend themselves, which is no cost of the guard's.
-    for part, label in (
-        (guard.store, "store"),
-        (guard.ephemeral, "redis"),
-        (guard.backend, "host"),
-    ):
-        for name, method in inspect.getmembers(part, inspect.iscoroutinefunction):
-            if not name.startswith("_") and name != SESSION_READ:
-                setattr(part, name, counted(f"{label}.{name}", method))
+    calls.watch(guard.backend, "host")
     return calls
 
 
@@ -71,7 +54,7 @@ def test_a_process_that_never_saw_the_user_lets_the_verified_session_in_without_
             for _ in range(20):
                 assert DASHBOARD in rosa_on_b.get("/").text
 
-            assert calls == []
+            assert calls.by_name == {}
 
 
 def test_a_reset_on_one_process_voids_the_proof_on_another_that_never_asked_the_store(
@@ -91,7 +74,7 @@ def test_a_reset_on_one_process_voids_the_proof_on_another_that_never_asked_the_
         assert DASHBOARD in rosa_on_b.get("/").text
         calls = count_calls(process_b)
         assert DASHBOARD in rosa_on_b.get("/").text
-        assert calls == []
+        assert calls.by_name == {}
 
         assert ruben.submit("/2fa/users/rosa/reset").status_code == 303
 
@@ -143,7 +126,7 @@ def test_a_floor_nobody_could_read_sends_every_process_to_the_store_for_that_use
         # Her enrollment did not change, so her session still counts, but only once
         # process B asked the store.
         deadline = time.monotonic() + 1
-        while "store.get_generations" not in calls:
+        while "store.get_generations" not in calls.by_name:
             assert DASHBOARD in rosa_on_b.get("/").text
             assert time.monotonic() < deadline, "process B still trusts the proof alone"
             time.sleep(0.02)
