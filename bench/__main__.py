@@ -11,6 +11,8 @@ Parts (``--only``, comma-separated; all by default):
 - reach: a reset reaching a second process (bench/reach.py)
 - fleet: 1, 8, 64 and 400 guards behind a balancer without affinity: calls per verified
          request, a revocation reaching every process, memory at 1M users (bench/fleet.py)
+- instr: a verified request in CPU instructions under valgrind, the guard beside the
+         minimal layer: the same count whatever else the machine does (bench/instructions.py)
 
 The guarded side uses PostgreSQL and Redis at ``DATABASE_URL`` / ``REDIS_URL`` (the
 tests' defaults), each part in tables, keys or a database of its own that it removes
@@ -32,12 +34,13 @@ from typing import Any
 from .services import Services
 from .table import Figure, render
 
-PARTS = ("hot", "http", "code", "qr", "scale", "reach", "fleet")
+PARTS = ("hot", "http", "code", "qr", "scale", "reach", "fleet", "instr")
 # Parts written by others live in modules of their own, each with one entry point.
 EXTERNAL = {
     "scale": ("bench.scale", "measure_scale"),
     "reach": ("bench.reach", "measure_reach"),
     "fleet": ("bench.fleet", "measure_fleet"),
+    "instr": ("bench.instructions", "measure_instructions"),
 }
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "call",
     "enroll",
     "measure_hot_path",
+    "minimal_app",
     "session_cookie",
 ]
 
@@ -346,7 +347,7 @@ async def _layers_alone(
     )
 
 
-def _minimal_app(guarded: ExampleApp, guard: Guard, secrets: DevSecrets) -> ExampleApp:
+def minimal_app(guarded: ExampleApp, guard: Guard, secrets: DevSecrets) -> ExampleApp:
     """The guarded example with the minimal layer where the guard is."""
     outer = guarded.app
     assert isinstance(outer, SessionMiddleware)
@@ -386,7 +387,7 @@ async def compare(
     )
     guard = guarded.guard
     assert guard is not None
-    minimal = _minimal_app(guarded, guard, secrets)
+    minimal = minimal_app(guarded, guard, secrets)
     calls = DriverCalls()
     with calls.watch_redis():
         try:
@@ -407,7 +408,7 @@ async def compare(
             sides: dict[str, ASGIApp] = {
                 "bare": bare,
                 "minimal": minimal,
-                "minimal again": _minimal_app(guarded, guard, secrets),
+                "minimal again": minimal_app(guarded, guard, secrets),
                 "guarded": guarded,
             }
             for name in ("bare", "minimal", "minimal again"):
