@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -84,6 +85,28 @@ async def echo(websocket: WebSocket) -> None:
             await websocket.send_text(await websocket.receive_text())
 
 
+def demo_lifespan(
+    guard: Guard | None, *, fresh: bool
+) -> Callable[[object], AbstractAsyncContextManager[None]]:
+    """The examples' lifespan: start the guard and seed the demo offices once.
+
+    The guard's shutdown is the middleware's: it sees the lifespan messages pass.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: object) -> AsyncIterator[None]:
+        if guard is not None:
+            try:
+                await guard.startup()
+                await seed_demo_policy(guard, fresh=fresh)
+            except ServiceUnavailable as exc:
+                # The app still serves; the guard answers 503 until the part is back.
+                logger.warning("demo data not checked: %s", exc)
+        yield
+
+    return lifespan
+
+
 async def seed_demo_policy(guard: Guard, *, fresh: bool) -> None:
     """Switch two-step verification on for the demo offices that start active.
 
@@ -155,20 +178,9 @@ def build_app(
         else None
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if core is not None:
-            try:
-                await core.startup()
-                await seed_demo_policy(core, fresh=fresh)
-            except ServiceUnavailable as exc:
-                # The app still serves; the guard answers 503 until the part is back.
-                logger.warning("demo data not checked: %s", exc)
-        yield
-
     app = Starlette(
         routes=[*host_routes(), WebSocketRoute("/ws/echo", echo)],
-        lifespan=lifespan,
+        lifespan=demo_lifespan(core, fresh=fresh),
     )
     host_state(app.state, backend, core, secrets)
 

@@ -6,9 +6,7 @@ http://127.0.0.1:8000, log in as rosa (password ``nextens-demo``), set up the ap
 your phone, then visit /api/me and /docs.
 """
 
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import uvicorn
@@ -16,15 +14,13 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
-from nextens_guard import Guard, GuardUser, ServiceUnavailable, TwoFactorMiddleware
+from nextens_guard import Guard, GuardUser, TwoFactorMiddleware
 from nextens_guard.fastapi import verified_user
 
 from .__main__ import prepare, serving_options
-from .app import ExampleApp, guard_settings, host_routes, host_state, seed_demo_policy
+from .app import ExampleApp, demo_lifespan, guard_settings, host_routes, host_state
 from .backend import DemoBackend
 from .secrets_file import DevSecrets
-
-logger = logging.getLogger("example_app")
 
 
 class Me(BaseModel):
@@ -49,17 +45,7 @@ def build_app(
         backend=backend, settings=guard_settings(secrets, database_url, redis_url, guard_options)
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        try:
-            await guard.startup()
-            await seed_demo_policy(guard, fresh=fresh)
-        except ServiceUnavailable as exc:
-            # The app still serves; the guard answers 503 until the part is back.
-            logger.warning("demo data not checked: %s", exc)
-        yield
-
-    api = FastAPI(title="Nextens example (FastAPI)", lifespan=lifespan)
+    api = FastAPI(title="Nextens example (FastAPI)", lifespan=demo_lifespan(guard, fresh=fresh))
     host_state(api.state, backend, guard, secrets)
     # The host's own login, logout and dashboard: the very pages of the Starlette example.
     api.router.routes.extend(host_routes())

@@ -9,24 +9,21 @@ No ``from __future__ import annotations`` here: FastAPI reads the route's annota
 which name a dependency made in ``build_app``.
 """
 
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from example_app.app import ExampleApp, guard_settings, seed_demo_policy
+from example_app.app import ExampleApp, demo_lifespan, guard_settings
 from example_app.secrets_file import DevSecrets
-from nextens_guard import Guard, ServiceUnavailable, TwoFactorMiddleware
+from nextens_guard import Guard, TwoFactorMiddleware
 
 from .guard_backend import FastAPIUsersBackend
 from .users import Login, User, UserRead, UserUpdate
 
 __all__ = ["EXEMPT_PATHS", "build_app"]
 
-logger = logging.getLogger("example_fastapi_users")
 
 # fastapi-users' login and logout routes, and the API's description: no second step.
 EXEMPT_PATHS = [
@@ -55,17 +52,9 @@ def build_app(
         settings=guard_settings(secrets, database_url, redis_url, options),
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        try:
-            await guard.startup()
-            await seed_demo_policy(guard, fresh=fresh)
-        except ServiceUnavailable as exc:
-            logger.warning("demo data not checked: %s", exc)
-        yield
-        await guard.shutdown()
-
-    api = FastAPI(title="Nextens example (fastapi-users)", lifespan=lifespan)
+    api = FastAPI(
+        title="Nextens example (fastapi-users)", lifespan=demo_lifespan(guard, fresh=fresh)
+    )
     users = login.fastapi_users
     api.include_router(users.get_auth_router(login.cookie), prefix="/auth/cookie", tags=["auth"])
     api.include_router(users.get_auth_router(login.bearer), prefix="/auth/jwt", tags=["auth"])

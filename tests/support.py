@@ -50,18 +50,21 @@ class Parts:
     secrets: DevSecrets = field(default_factory=DevSecrets.generate)
     clock: FakeClock = field(default_factory=FakeClock)
 
-    def app(self, **options: Any) -> ExampleApp:
-        guard_options: dict[str, Any] = {
+    def guard_options(self, **options: Any) -> dict[str, Any]:
+        """An example app's guard options for this test's tables, keys and clock."""
+        return {
             "table_prefix": self.table_prefix,
             "key_prefix": self.key_prefix,
             "clock": self.clock,
             **options,
         }
+
+    def app(self, **options: Any) -> ExampleApp:
         return build_app(
             database_url=self.database_url,
             redis_url=self.redis_url,
             secrets=self.secrets,
-            guard_options=guard_options,
+            guard_options=self.guard_options(**options),
         )
 
     def cleanup(self) -> None:

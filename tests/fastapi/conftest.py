@@ -18,12 +18,7 @@ def fastapi_example(parts: Parts, **options: Any) -> ExampleApp:
         database_url=parts.database_url,
         redis_url=parts.redis_url,
         secrets=parts.secrets,
-        guard_options={
-            "table_prefix": parts.table_prefix,
-            "key_prefix": parts.key_prefix,
-            "clock": parts.clock,
-            **options,
-        },
+        guard_options=parts.guard_options(**options),
     )
 
 
