@@ -635,3 +635,30 @@ async def test_a_raised_floor_is_forgotten_after_its_time(backend: Backend) -> N
     revoked = await state.revoked()
     assert list(revoked.floors) == [("long", 2)]
     assert list(revoked.logins) == ["a-login"]
+
+
+# The guard's own sessions, for hosts whose login is a token
+
+
+async def test_a_kept_session_is_read_back_by_every_process(backend: Backend) -> None:
+    one, other = await backend.open(), await backend.open()
+
+    await one.save_session("k" * 32, b'{"a":1}', seconds=60)
+
+    assert await other.load_session("k" * 32) == b'{"a":1}'
+    assert await other.load_session("x" * 32) is None
+
+
+async def test_a_kept_session_is_replaced_whole_and_forgotten_after_its_time(
+    backend: Backend,
+) -> None:
+    state = await backend.open()
+    await state.save_session("short", b"old", seconds=60)
+    await state.save_session("short", b"new", seconds=1)
+    await state.save_session("long", b"kept", seconds=60)
+
+    assert await state.load_session("short") == b"new"
+    await backend.wait(2.5)
+
+    assert await state.load_session("short") is None
+    assert await state.load_session("long") == b"kept"

@@ -207,6 +207,14 @@ class Ephemeral(ABC):
         verified session."""
 
     @abstractmethod
+    async def load_session(self, key: str) -> bytes | None:
+        """The guard's own session kept under ``key`` (see :mod:`..own_sessions`), or None."""
+
+    @abstractmethod
+    async def save_session(self, key: str, value: bytes, *, seconds: int) -> None:
+        """Keep ``value`` under ``key`` for ``seconds`` from now, replacing what was there."""
+
+    @abstractmethod
     async def start(self, sink: InvalidationSink) -> None:
         """Begin delivering published topics to ``sink`` in this process."""
 

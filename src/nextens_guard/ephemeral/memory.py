@@ -92,6 +92,7 @@ class MemoryEphemeral(Ephemeral):
         self._sinks: list[InvalidationSink] = []
         # What was revoked (a login id or a floor_topic) -> when it may be forgotten.
         self._ended: dict[str, float] = {}
+        self._sessions: dict[str, tuple[float, bytes]] = {}
         self._writes_since_sweep = 0
         self._last_sweep = clock()
 
@@ -106,6 +107,7 @@ class MemoryEphemeral(Ephemeral):
             + len(self._steps)
             + len(self._burned)
             + len(self._ended)
+            + len(self._sessions)
         )
 
     async def retry_after(self, purpose: Purpose, user_id: str, address: str) -> int:
@@ -196,6 +198,17 @@ class MemoryEphemeral(Ephemeral):
         now = self._clock()
         return revoked_from(member for member, until in self._ended.items() if until > now)
 
+    async def load_session(self, key: str) -> bytes | None:
+        kept = self._sessions.get(key)
+        if kept is None or kept[0] <= self._clock():
+            return None
+        return kept[1]
+
+    async def save_session(self, key: str, value: bytes, *, seconds: int) -> None:
+        now = self._clock()
+        self._sessions[key] = (now + seconds, value)
+        self._wrote(now)
+
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)
 
@@ -275,6 +288,7 @@ class MemoryEphemeral(Ephemeral):
         self._steps = {k: v for k, v in self._steps.items() if v.forget_at > now}
         self._burned = {k: v for k, v in self._burned.items() if v.forget_at > now}
         self._ended = {k: v for k, v in self._ended.items() if v > now}
+        self._sessions = {k: v for k, v in self._sessions.items() if v[0] > now}
         self._writes_since_sweep = 0
         self._last_sweep = now
 

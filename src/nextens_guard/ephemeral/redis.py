@@ -166,6 +166,11 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _bytes(value: object) -> bytes:
+    # The client is made without decode_responses, but a host may hand in one made with it.
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 class RedisEphemeral(Ephemeral):
     """Failures, lockouts, used and burned steps and invalidation shared through one Redis.
 
@@ -311,6 +316,19 @@ class RedisEphemeral(Ephemeral):
                 )
         return revoked_from([_text(member) for member in reply])
 
+    async def load_session(self, key: str) -> bytes | None:
+        with _unavailable("load_session"):
+            await self._discover()
+            async with self._connection():
+                value = await self._client.get(self._session_key(key))
+        return None if value is None else _bytes(value)
+
+    async def save_session(self, key: str, value: bytes, *, seconds: int) -> None:
+        with _unavailable("save_session"):
+            await self._discover()
+            async with self._connection():
+                await self._client.set(self._session_key(key), value, ex=max(int(seconds), 1))
+
     async def start(self, sink: InvalidationSink) -> None:
         self._sinks.append(sink)
         if self._listener is None:
@@ -388,6 +406,10 @@ class RedisEphemeral(Ephemeral):
             yield
         finally:
             free.release()
+
+    def _session_key(self, key: str) -> str:
+        # ``key`` is a keyed hash already (see own_sessions): it names nothing by itself.
+        return f"{self._prefix}:session:{key}"
 
     def _user_tag(self, user_id: str) -> str:
         return f"{self._prefix}:{{u:{_digest(user_id)}}}"
