@@ -79,14 +79,14 @@ GOAL_MEMORY_MB = 256.0
 
 @dataclass
 class Calls:
-    """Calls into the store, Redis and the host backend (the session read aside)."""
+    """Calls into the store, Redis and the host backend (its reads of the request aside)."""
 
     count: int = 0
     by_name: dict[str, int] = field(default_factory=dict)
 
     def watch(self, part: object, label: str) -> None:
         for name, method in inspect.getmembers(part, inspect.iscoroutinefunction):
-            if not name.startswith("_") and name != "authenticated_user_id":
+            if not name.startswith("_") and name not in {"authenticated_user_id", "credential"}:
                 setattr(part, name, self._counted(f"{label}.{name}", method))
 
     def _counted(self, name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:

@@ -1,9 +1,10 @@
 """The fastapi-users host with the guard, wired as docs/integrator.md says.
 
-fastapi-users has no session of its own, so the guard gets Starlette's
-SessionMiddleware; its login and logout routes are exempt, and the guard watches them
-to begin and end logins. A JWT alone, from a password alone, never reaches a route
-behind the guard.
+fastapi-users has no session: its login is a JWT, in a cookie for browsers and in the
+Authorization header for API clients. The backend names that token (``credential``),
+and the guard keeps its own state per token, so no session middleware is needed. The
+login and logout routes are exempt, and the guard watches them to begin and end
+logins. A JWT from a password alone never reaches a route behind the guard.
 
 No ``from __future__ import annotations`` here: FastAPI reads the route's annotations,
 which name a dependency made in ``build_app``.
@@ -13,7 +14,6 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
-from starlette.middleware.sessions import SessionMiddleware
 
 from example_app.app import ExampleApp, demo_lifespan, guard_settings
 from example_app.secrets_file import DevSecrets
@@ -66,8 +66,4 @@ def build_app(
     async def aangiften(user: Annotated[User, Depends(login.current_active_user)]) -> list[str]:
         return [f"IB 2026 {user.display_name}"]
 
-    two_factor = TwoFactorMiddleware(api, guard=guard)
-    outer = SessionMiddleware(
-        two_factor, secret_key=secrets.session_secret, same_site="lax", https_only=cookie_secure
-    )
-    return ExampleApp(outer, guard)
+    return ExampleApp(TwoFactorMiddleware(api, guard=guard), guard)

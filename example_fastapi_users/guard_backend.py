@@ -30,12 +30,17 @@ class FastAPIUsersBackend:
     def __init__(self, login: Login) -> None:
         self._login = login
 
-    async def authenticated_user_id(self, scope: Scope) -> str | None:
+    async def credential(self, scope: Scope) -> str | None:
+        """The JWT of this request: the bearer token when there is one, else the cookie's,
+        as fastapi-users' own authentication backends pick it."""
         connection = HTTPConnection(scope)
-        token = connection.cookies.get(COOKIE_NAME)
-        scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and credentials:
-            token = credentials
+        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            return token
+        return connection.cookies.get(COOKIE_NAME) or None
+
+    async def authenticated_user_id(self, scope: Scope) -> str | None:
+        token = await self.credential(scope)
         if not token:
             return None
         try:

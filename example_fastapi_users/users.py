@@ -7,6 +7,7 @@ fastapi-users has them, kept in memory: the point is the login, not the storage.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from fastapi_users.authentication import (
     JWTStrategy,
 )
 from fastapi_users.db import BaseUserDatabase
+from fastapi_users.jwt import generate_jwt
 from fastapi_users.password import PasswordHelper
 
 from example_app.demo_data import DEMO_PASSWORD, USERS
@@ -110,6 +112,20 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     pass
 
 
+class LoginTokens(JWTStrategy[User, uuid.UUID]):
+    """fastapi-users' JWT strategy with a token id (``jti``) of its own per login.
+
+    fastapi-users writes the same token for two logins of one user in the same second:
+    the claims are the user, the audience and the expiry. The guard keeps its second
+    step per token, so two logins must never share one, or a password-only login made
+    beside a verified one would share its verification.
+    """
+
+    async def write_token(self, user: User) -> str:
+        data = {"sub": str(user.id), "aud": self.token_audience, "jti": secrets.token_urlsafe(16)}
+        return generate_jwt(data, self.encode_key, self.lifetime_seconds, algorithm=self.algorithm)
+
+
 class Login:
     """Everything fastapi-users needs, built once per app."""
 
@@ -119,7 +135,7 @@ class Login:
         self.users = MemoryUsers.demo(self.password_helper)
 
         def strategy() -> JWTStrategy[User, uuid.UUID]:
-            return JWTStrategy(secret=secret, lifetime_seconds=TOKEN_SECONDS)
+            return LoginTokens(secret=secret, lifetime_seconds=TOKEN_SECONDS)
 
         self.cookie = AuthenticationBackend(
             name="cookie",

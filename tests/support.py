@@ -108,6 +108,9 @@ def make_parts(
     )
 
 
+# What a browser sends on a navigation: it asks for HTML, so the guard may redirect it.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _SECRET = re.compile(r'data-totp-secret="([A-Z2-7]+)"')
 _RESET_CODE = re.compile(r'data-reset-code="([0-9A-Z]+)"')
@@ -187,11 +190,12 @@ def browser(
 ) -> Iterator[Browser]:
     """A browser on ``app``; ``beside`` another browser on the same app, a second person
     on the same running process (one event loop, as in a real server)."""
+    headers = {"accept": BROWSER_ACCEPT}
     if beside is None:
-        with TestClient(app, follow_redirects=False) as client:
+        with TestClient(app, follow_redirects=False, headers=headers) as client:
             yield Browser(client, clock)
         return
-    client = TestClient(app, follow_redirects=False)
+    client = TestClient(app, follow_redirects=False, headers=headers)
     client.portal = beside.client.portal
     try:
         yield Browser(client, clock)

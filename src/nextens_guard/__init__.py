@@ -6,7 +6,7 @@ wrap your app in :class:`TwoFactorMiddleware` with it.
 
 from .__about__ import __version__
 from .attempts import Attempt, Verdict
-from .backend import AuthBackend, BackendError, GuardUser, Office
+from .backend import AuthBackend, BackendError, CredentialBackend, GuardUser, Office
 from .decision import Decision
 from .errors import GuardError, ServiceUnavailable
 from .guard import Guard
@@ -19,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "AuthBackend",
     "BackendError",
+    "CredentialBackend",
     "Decision",
     "EventKind",
     "Guard",

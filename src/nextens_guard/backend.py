@@ -14,7 +14,14 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from starlette.types import Scope
 
-__all__ = ["AuthBackend", "BackendError", "GuardUser", "Office", "ShieldedBackend"]
+__all__ = [
+    "AuthBackend",
+    "BackendError",
+    "CredentialBackend",
+    "GuardUser",
+    "Office",
+    "ShieldedBackend",
+]
 
 
 T = TypeVar("T")
@@ -78,6 +85,23 @@ class AuthBackend(Protocol):
 
     async def users_of_office(self, office_id: str) -> Sequence[GuardUser]:
         """The users of one office."""
+        ...
+
+
+class CredentialBackend(AuthBackend, Protocol):
+    """A backend whose host logs users in with a token rather than a session.
+
+    ``credential`` is optional: a backend that has it needs no session middleware, and
+    the guard keeps its own state per token (see :mod:`.own_sessions`).
+    """
+
+    async def credential(self, scope: Scope) -> str | None:
+        """The token the login of this request rests on (a JWT from a cookie, a bearer
+        token from the Authorization header), or None when it carries none.
+
+        Called on every request, so it must be cheap: read a header, never a database.
+        The guard never stores or logs it; it keeps a keyed hash of it.
+        """
         ...
 
 

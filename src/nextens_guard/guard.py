@@ -13,6 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 
+from starlette.types import Scope
+
 from . import login
 from .attempts import Attempt, Verdict
 from .backend import AuthBackend, BackendError, ShieldedBackend
@@ -25,6 +27,7 @@ from .ephemeral.redis import RedisEphemeral
 from .errors import ServiceUnavailable
 from .http import address_key
 from .marker import VERIFIED_KEY, VerifiedMarker
+from .own_sessions import OwnSessions
 from .revocations import Revocations
 from .services.audit import Audit
 from .services.enrollment import EnrollmentService
@@ -146,6 +149,23 @@ class Guard:
             revocations=self.revocations,
         )
         self.csrf = CsrfTokens(settings.secret_key, max_age=settings.csrf_max_age_seconds)
+        # A host whose login is a token names it (AuthBackend.credential): the guard then
+        # keeps a session of its own per token, and the host needs no session at all.
+        credential: Callable[[Scope], Awaitable[str | None]] | None = getattr(
+            backend, "credential", None
+        )
+        self.own_sessions: OwnSessions | None = None
+        if credential is not None:
+            self.own_sessions = OwnSessions(
+                self.ephemeral,
+                credential,
+                secret_key=settings.secret_key,
+                seconds=max(
+                    settings.verified_max_age_seconds,
+                    settings.enrollment_max_age_seconds,
+                    settings.csrf_max_age_seconds,
+                ),
+            )
         # The decision's first step, the whole of it for a verified request: the proof the
         # session carries holds against what this process knows was revoked. It counts
         # alone only where every revocation is heard; else the user's state decides.

@@ -15,6 +15,7 @@ __all__ = [
     "local_target",
     "vary_on_cookie",
     "wants_json",
+    "wants_page",
     "with_query",
 ]
 
@@ -100,6 +101,17 @@ def wants_json(scope: Scope) -> bool:
     if "application/json" in accept and "text/html" not in accept:
         return True
     return headers.get("content-type", "").split(";")[0].strip() == "application/json"
+
+
+def wants_page(scope: Scope) -> bool:
+    """Whether a redirect to one of the guard's pages serves this client.
+
+    Only a browser does: it asks for HTML and sends no Authorization header. An API
+    client (curl, fetch and httpx all send ``Accept: */*``) or any client with a token
+    gets the JSON answer instead, which names the step and its page.
+    """
+    headers = Headers(scope=scope)
+    return "text/html" in headers.get("accept", "") and "authorization" not in headers
 
 
 def local_target(raw: str | None, default: str = "/") -> str:

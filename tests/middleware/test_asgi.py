@@ -6,11 +6,14 @@ import logging
 
 import pyotp
 import pytest
+from starlette.applications import Starlette
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Router
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
+from nextens_guard import GuardError, TwoFactorMiddleware
 from tests.middleware.host import (
     APP_HEADER,
     APP_PAGE,
@@ -20,7 +23,7 @@ from tests.middleware.host import (
     enroll,
     submit,
 )
-from tests.support import Parts, browser, location
+from tests.support import BROWSER_ACCEPT, Parts, browser, location
 
 
 def test_lifespan_passes_through(embedded: Parts) -> None:
@@ -51,11 +54,12 @@ def mounted_under_app(host: Host) -> ASGIApp:
 @pytest.mark.parametrize("how", ["mount", "root_path"])
 def test_the_guard_works_under_a_root_path(embedded: Parts, how: str) -> None:
     host = build_host(embedded)
+    headers = {"accept": BROWSER_ACCEPT}
     if how == "mount":
-        client = TestClient(mounted_under_app(host), follow_redirects=False)
+        client = TestClient(mounted_under_app(host), follow_redirects=False, headers=headers)
     else:
         # As uvicorn --root-path /app sends it: the full path, and the prefix beside it.
-        client = TestClient(host.app, root_path="/app", follow_redirects=False)
+        client = TestClient(host.app, root_path="/app", follow_redirects=False, headers=headers)
     with client:
         client.post("/app/login", data={"username": "rosa"})
         answer = client.get("/app/")
@@ -88,27 +92,53 @@ def test_the_guard_works_under_a_root_path(embedded: Parts, how: str) -> None:
         assert APP_PAGE in client.get("/app/").text
 
 
-def test_without_a_session_middleware_every_request_gets_a_clear_503(
+def test_without_a_session_middleware_every_request_gets_a_500_naming_the_mistake_logged_once(
     embedded: Parts, caplog: pytest.LogCaptureFixture
 ) -> None:
     host = build_host(embedded, sessions=False)
     with caplog.at_level(logging.ERROR, logger="nextens_guard"), TestClient(host.app) as client:
         for path in ("/", "/api/aangifte", "/2fa/verify", "/lifespan-state"):
-            answer = client.get(path)
-            assert answer.status_code == 503, path
-            assert "Tijdelijk niet beschikbaar" in answer.text, path
+            answer = client.get(path, headers={"accept": "text/html"})
+            assert answer.status_code == 500, path
+            assert "SessionMiddleware" in answer.text, path
             assert "Traceback" not in answer.text, path
             assert APP_PAGE not in answer.text, path
             assert APP_HEADER not in answer.headers, path
-            assert answer.headers["retry-after"], path
         api = client.get("/", headers={"accept": "application/json"})
-        assert api.status_code == 503
-        assert api.json()["error"] == "http_503"
-        assert client.post("/login", data={"username": "rosa"}).status_code == 503
+        assert api.status_code == 500
+        assert api.json()["error"] == "misconfigured"
+        assert client.post("/login", data={"username": "rosa"}).status_code == 500
         with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/ws"):
             pass
         assert refused.value.code == 1011
-    assert "SessionMiddleware must wrap TwoFactorMiddleware" in caplog.text
+    told = [r for r in caplog.records if "SessionMiddleware" in r.getMessage()]
+    assert len(told) == 1
+
+
+def misordered(parts: Parts) -> Starlette:
+    """The two middlewares added the wrong way round: Starlette's add_middleware puts the
+    last one added outermost, so the guard runs before any session exists."""
+    host = build_host(parts, sessions=False)
+    app = Starlette(routes=[Mount("/", app=host.app)])
+    app.add_middleware(SessionMiddleware, secret_key=parts.secrets.session_secret)
+    app.add_middleware(TwoFactorMiddleware, guard=host.guard)
+    return app
+
+
+def test_a_misordered_session_middleware_stops_the_app_at_start_naming_the_mistake(
+    embedded: Parts,
+) -> None:
+    with pytest.raises(GuardError, match="SessionMiddleware"), TestClient(misordered(embedded)):
+        pass
+
+
+def test_a_misordered_session_middleware_answers_500_naming_the_mistake_without_a_start(
+    embedded: Parts,
+) -> None:
+    # A server that runs no lifespan: the first request tells it.
+    answer = TestClient(misordered(embedded)).get("/", headers={"accept": "text/html"})
+    assert answer.status_code == 500
+    assert "SessionMiddleware" in answer.text
 
 
 METHODS = ["GET", "HEAD", "OPTIONS", "POST", "DELETE", "PROPFIND", "BREW"]
