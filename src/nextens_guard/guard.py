@@ -80,7 +80,7 @@ class Guard:
         # The services see every host failure as a BackendError; the middleware's hot
         # path calls the host directly, since it fails closed on any error anyway.
         self.host_backend = backend
-        self.backend: AuthBackend = ShieldedBackend(backend)
+        self.backend = ShieldedBackend(backend)
         self.store = store or SQLStore.from_url(
             settings.database_url, table_prefix=settings.table_prefix
         )
