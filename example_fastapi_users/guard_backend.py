@@ -90,6 +90,12 @@ class FastAPIUsersBackend:
         user = self._user(user_id)
         return bool(user and user.manages_users)
 
+    async def find_users(self, username: str) -> Sequence[GuardUser]:
+        """The optional lookup by username: the e-mail address, as fastapi-users finds
+        it at login (regardless of case)."""
+        user = await self._login.users.get_by_email(username)
+        return [self._guard_user(user)] if user is not None and user.is_active else []
+
     async def users_of_office(self, office_id: str) -> Sequence[GuardUser]:
         return [
             self._guard_user(user)

@@ -18,6 +18,7 @@ __all__ = [
     "AuthBackend",
     "BackendError",
     "CredentialBackend",
+    "FindsUsers",
     "GuardUser",
     "Office",
     "ShieldedBackend",
@@ -105,6 +106,22 @@ class CredentialBackend(AuthBackend, Protocol):
         ...
 
 
+@runtime_checkable
+class FindsUsers(Protocol):
+    """What a backend may add so people are named by username, not only by id.
+
+    Kept out of :class:`AuthBackend`, so a backend written before it still is one; the
+    guard looks for the method by name. A list rather than one user: some hosts keep
+    usernames unique per office only, and the guard must tell such a name apart from
+    a name nobody has.
+    """
+
+    async def find_users(self, username: str) -> Sequence[GuardUser]:
+        """Every user with this username, by the host's own rules for names (case,
+        spaces); empty when nobody has it. Look it up, never scan every office."""
+        ...
+
+
 class ShieldedBackend:
     """The host's backend as the guard's services use it: any failure is a BackendError.
 
@@ -145,3 +162,11 @@ class ShieldedBackend:
 
     async def users_of_office(self, office_id: str) -> Sequence[GuardUser]:
         return await self._call("users_of_office", self.host.users_of_office(office_id))
+
+    async def find_users(self, username: str) -> Sequence[GuardUser] | None:
+        """The users with this username; None when the host's backend cannot tell."""
+        find = getattr(self.host, "find_users", None)
+        if find is None:
+            return None
+        found: Sequence[GuardUser] = await self._call("find_users", find(username))
+        return found

@@ -9,8 +9,10 @@ same object.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, MutableMapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.types import Scope
@@ -83,7 +85,7 @@ class Guard:
         # The services see every host failure as a BackendError; the middleware's hot
         # path calls the host directly, since it fails closed on any error anyway.
         self.host_backend = backend
-        self.backend: AuthBackend = ShieldedBackend(backend)
+        self.backend = ShieldedBackend(backend)
         self.store = store or SQLStore.from_url(
             settings.database_url, table_prefix=settings.table_prefix
         )
@@ -198,9 +200,33 @@ class Guard:
             logger.info("two-step verification guard started")
 
     async def shutdown(self) -> None:
+        """Stop listening for changes and close the connections; safe to call twice."""
         self.started = False
         await self.ephemeral.close()
         await self.store.close()
+
+    def lifespan(self, app: object = None) -> AbstractAsyncContextManager[None]:
+        """Start the guard on entering, shut it down on leaving: for a host whose app
+        the guard does not wrap at the top, so it never sees the lifespan pass.
+
+        Starlette runs the lifespan of the outermost app only, not of an app under
+        ``Mount``. Such a host enters this in its own lifespan, or passes it as the
+        lifespan itself (``Starlette(lifespan=guard.lifespan)``), hence ``app``, unused.
+        As with the lifespan the middleware sees: when a part is down the app still
+        starts, and the guard answers 503 until it can start.
+        """
+        return self._running()
+
+    @contextlib.asynccontextmanager
+    async def _running(self) -> AsyncIterator[None]:
+        try:
+            await self.startup()
+        except ServiceUnavailable as exc:
+            logger.warning("guard not started yet: %s", exc)
+        try:
+            yield
+        finally:
+            await self.shutdown()
 
     async def announce(self, topic: str) -> None:
         """Drop cached state here at once, and tell every other process.

@@ -18,7 +18,9 @@ FIELDS = {
     "event",
     "outcome",
     "actor_id",
+    "actor_username",
     "subject_id",
+    "subject_username",
     "office_id",
     "address",
     "detail",
@@ -64,6 +66,9 @@ def test_the_export_holds_the_apps_and_the_operators_events_and_no_secret(
     for secret_text in (secret, reset_code, parts.secrets.guard_secret):
         assert secret_text not in lines
     assert all(datetime.fromisoformat(str(e["at"])).tzinfo is not None for e in events)
+    # Names where the app knows the person, as it names them now.
+    reset = next(e for e in events if e["event"] == "reset_by_admin")
+    assert (reset["subject_id"], reset["subject_username"]) == ("rosa", "rosa")
 
 
 def test_the_export_is_narrowed_by_office_user_and_time(operator: Operator) -> None:

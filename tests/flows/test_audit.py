@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
+from nextens_guard import AuthBackend, GuardUser
 from nextens_guard.reset_codes import format_reset_code
 from nextens_guard.services.audit import AuditEvent, EventKind
 from tests.flows.test_office import activate_office
@@ -171,3 +175,68 @@ def test_a_copy_of_the_database_without_the_key_reveals_no_secret(tmp_path: Path
         assert value.encode() not in copy
         assert value.lower().encode() not in copy
     assert base64.b32decode(secret) not in copy
+
+
+class Asked:
+    """The demo backend, counting whom ``get_user`` was asked for."""
+
+    def __init__(self, backend: AuthBackend) -> None:
+        self._backend = backend
+        self.ids: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    async def get_user(self, user_id: str) -> GuardUser | None:
+        self.ids[user_id] += 1
+        return await self._backend.get_user(user_id)
+
+
+def test_the_office_page_names_the_people_of_its_events_and_marks_ids_nobody_has(
+    parts: Parts,
+) -> None:
+    app = parts.app()
+    assert app.guard is not None
+    guard = app.guard
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+        bram.login("bram")
+        bram.enroll()
+        anna.submit("/2fa/users/bram/reset")
+        # An event of a user the host has since removed keeps their id.
+        gone = AuditEvent(
+            kind=EventKind.RESET_BY_ADMIN,
+            outcome="ok",
+            at=datetime.now(UTC),
+            actor_id="cli:root",
+            subject_id="vertrokken-42",
+            office_id="amsterdam",
+        )
+        assert anna.client.portal is not None
+        anna.client.portal.call(guard.audit.record, gone)
+
+        asked = Asked(guard.backend.host)
+        guard.backend.host = asked
+        page = anna.get("/2fa/office")
+
+        reset = re.search(r'<tr data-event="reset_by_admin">(.*?)</tr>', page.text, re.DOTALL)
+        assert reset
+        assert ">Bram Jansen<" in reset.group(1)
+        assert ">Anna de Vries<" in reset.group(1)
+        assert "vertrokken-42 (onbekende gebruiker)" in page.text
+        assert 'data-user-id="vertrokken-42" data-unknown-user' in page.text
+        # The operator is no user of the office: shown as it is, not as unknown.
+        assert "cli:root" in page.text
+        assert "cli:root (onbekende" not in page.text
+        # Bram is in several rows and asked for once; so is everyone else on the events.
+        assert len(re.findall(r'data-user-id="bram"', page.text)) > 1
+        assert asked.ids["bram"] == 1
+        assert asked.ids["vertrokken-42"] == 1
+
+        english = anna.get("/2fa/office", headers={"accept-language": "en"})
+        assert "vertrokken-42 (unknown user)" in english.text
+
+        api = anna.get("/2fa/office", headers={"accept": "application/json"}).json()
+        named = {(e["subject_id"], e["subject_username"]) for e in api["events"]}
+        assert ("bram", "bram") in named
+        assert ("vertrokken-42", None) in named

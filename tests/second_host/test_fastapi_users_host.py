@@ -144,3 +144,23 @@ def test_a_bearer_token_from_a_password_alone_never_reaches_a_protected_route(
 def test_the_api_description_is_open_to_everyone(parts: Parts, path: str) -> None:
     with person(fastapi_users_app(parts), parts) as visitor:
         assert visitor.get(path).status_code == 200
+
+
+def test_the_office_page_names_people_whose_ids_are_uuids(parts: Parts) -> None:
+    app = fastapi_users_app(parts)
+    with person(app, parts) as ruben, person(app, parts, beside=ruben) as rosa:
+        log_in(ruben, "ruben")
+        ruben.enroll()
+        log_in(rosa)
+        rosa.enroll()
+
+        page = ruben.get("/2fa/office")
+
+        assert page.status_code == 200
+        rosa_id = str(demo_user_id("rosa"))
+        assert f'<span data-user-id="{rosa_id}">Rosa Mulder</span>' in page.text
+        assert f">{rosa_id}<" not in page.text
+        events = ruben.get("/2fa/office", headers=JSON).json()["events"]
+        assert ("rosa@example.nl", rosa_id) in {
+            (e["subject_username"], e["subject_id"]) for e in events
+        }

@@ -15,6 +15,7 @@ from ..crypto import generate_key
 from ..errors import ServiceUnavailable
 from ..guard import Guard
 from ..services.audit import AuditEvent, EventKind
+from ..services.people import Ambiguous, Named, NotFound, find_person, named
 from ..store.base import AuditRecord, EnrollmentRecord
 from .console import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, confirm, emit_json, say
 from .keys import count_key_ids, rotate
@@ -84,11 +85,48 @@ async def _office(guard: Guard, office_id: str) -> Office:
     return office
 
 
-async def _user(guard: Guard, user_id: str) -> GuardUser:
-    user = None if len(user_id) > MAX_ID_LENGTH else await guard.backend.get_user(user_id)
-    if user is None:
-        raise CliError(f"unknown user {user_id!r} (give the user's id)", EXIT_USAGE)
-    return user
+def _who(user: GuardUser) -> str:
+    return f"{user.username} (id {user.id}, office {user.office_id})"
+
+
+def _ambiguous(exc: Ambiguous) -> CliError:
+    return CliError(
+        f"{exc.given!r} is the username of {len(exc.users)} users; give the id of the one "
+        "you mean: " + "; ".join(_who(user) for user in exc.users),
+        EXIT_USAGE,
+    )
+
+
+async def _user(guard: Guard, given: str) -> GuardUser:
+    """The user ``given`` names: their id, else their username."""
+    if len(given) > MAX_ID_LENGTH:
+        raise CliError(
+            f"unknown user {given[:40]!r}...: longer than any id or username", EXIT_USAGE
+        )
+    try:
+        found = await find_person(guard.backend, given)
+    except NotFound as exc:
+        if exc.by_name:
+            raise CliError(
+                f"unknown user {given!r}: no user has this id or username", EXIT_USAGE
+            ) from None
+        raise CliError(
+            f"unknown user {given!r}: no user has this id, and the app's backend cannot "
+            "look users up by username (give the user's id, or add find_users to the backend)",
+            EXIT_USAGE,
+        ) from None
+    except Ambiguous as exc:
+        raise _ambiguous(exc) from None
+    if found.shadowed:
+        # The id wins, so every user stays reachable by id; the operator still learns
+        # that the name meant someone else too.
+        print(
+            f"note: {given!r} is the id of {_who(found.user)}, and the username of "
+            + "; ".join(_who(user) for user in found.shadowed)
+            + f". Acting on the user with id {given!r}.",
+            file=sys.stderr,
+        )
+    return found.user
 
 
 def _enrollment_state(record: EnrollmentRecord | None) -> str:
@@ -356,28 +394,60 @@ def keys_generate() -> int:
 # Audit
 
 
-def _event_json(record: AuditRecord) -> dict[str, Any]:
+def _username(names: dict[str, Named], user_id: str | None) -> str | None:
+    person = names.get(user_id) if user_id else None
+    return None if person is None else person.username
+
+
+def _event_json(record: AuditRecord, names: dict[str, Named]) -> dict[str, Any]:
     return {
         "id": record.id,
         "at": _when(record.at),
         "event": record.event,
         "outcome": record.outcome,
         "actor_id": record.actor_id,
+        "actor_username": _username(names, record.actor_id),
         "subject_id": record.subject_id,
+        "subject_username": _username(names, record.subject_id),
         "office_id": record.office_id,
         "address": record.address,
         "detail": record.detail,
     }
 
 
+async def _events_of(guard: Guard, given: str | None) -> str | None:
+    """The user id ``--user`` means: a known user's, else ``given`` itself, since the
+    trail keeps the events of users the backend has forgotten."""
+    if given is None:
+        return None
+    if len(given) > MAX_ID_LENGTH:
+        return (await _user(guard, given)).id  # says why no user has it
+    try:
+        return (await find_person(guard.backend, given)).user.id
+    except Ambiguous as exc:
+        raise _ambiguous(exc) from None
+    except NotFound:
+        print(
+            f"note: no user has the id or username {given!r} now; "
+            "exporting the events stored under that id",
+            file=sys.stderr,
+        )
+        return given
+
+
 async def audit_export(guard: Guard, args: argparse.Namespace, actor: str) -> int:
+    user_id = await _events_of(guard, args.user)
+    # Each person is looked up once for the whole export, as their events come.
+    names: dict[str, Named] = {}
     after: int | None = None
     while True:
         page = await guard.store.events_after(
-            after, since=args.since, office_id=args.office, user_id=args.user, limit=EXPORT_PAGE
+            after, since=args.since, office_id=args.office, user_id=user_id, limit=EXPORT_PAGE
         )
+        unseen = {i for r in page for i in (r.actor_id, r.subject_id) if i and i not in names}
+        names.update(await named(guard.backend, unseen, limit=len(unseen)))
         for record in page:
-            sys.stdout.write(json.dumps(_event_json(record), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(_event_json(record, names), ensure_ascii=False) + "\n")
         sys.stdout.flush()
         if len(page) < EXPORT_PAGE:
             return EXIT_OK

@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "",
         [as_json],
     )
-    user_status.add_argument("user", metavar="USER", help="the user's id")
+    user_status.add_argument("user", metavar="USER", help="the user's username or id")
     reset = leaf(
         user_commands,
         "reset",
@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "confirmation unless --yes is given; without a terminal to ask, --yes is required.",
         [as_json, yes],
     )
-    reset.add_argument("user", metavar="USER", help="the user's id")
+    reset.add_argument("user", metavar="USER", help="the user's username or id")
     everywhere = leaf(
         user_commands,
         "logout-everywhere",
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "confirmation unless --yes is given; without a terminal to ask, --yes is required.",
         [as_json, yes],
     )
-    everywhere.add_argument("user", metavar="USER", help="the user's id")
+    everywhere.add_argument("user", metavar="USER", help="the user's username or id")
 
     keys = topics.add_parser(
         "keys",
@@ -260,7 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--office", metavar="OFFICE", help="only events of this office")
     export.add_argument(
-        "--user", metavar="USER", help="only events about this user or done by them"
+        "--user",
+        metavar="USER",
+        help="only events about this user or done by them (username or id; the id of a "
+        "user the app no longer knows)",
     )
     return parser
 

@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse
 
 from ..backend import Office
 from ..services.office import UserOverview
+from ..services.people import Named
 from ..store.base import AuditRecord
 
 __all__ = [
@@ -153,13 +154,24 @@ _USER: dict[str, Any] = {
 }
 _EVENT: dict[str, Any] = {
     "type": "object",
-    "required": ["at", "event", "outcome", "actor_id", "subject_id"],
+    "required": [
+        "at",
+        "event",
+        "outcome",
+        "actor_id",
+        "actor_username",
+        "subject_id",
+        "subject_username",
+    ],
     "properties": {
         "at": {"type": "string", "format": "date-time"},
         "event": _STRING,
         "outcome": _STRING,
         "actor_id": _NULLABLE_STRING,
+        # The username the host's backend gives now; null when it knows no such user.
+        "actor_username": _NULLABLE_STRING,
         "subject_id": _NULLABLE_STRING,
+        "subject_username": _NULLABLE_STRING,
     },
 }
 _STEP = {"step": _INTEGER, "total": _INTEGER}
@@ -218,13 +230,19 @@ def _user(row: UserOverview) -> dict[str, Any]:
     }
 
 
-def _event(event: AuditRecord) -> dict[str, Any]:
+def _event(event: AuditRecord, people: Mapping[str, Named]) -> dict[str, Any]:
+    def username(user_id: str | None) -> str | None:
+        person = people.get(user_id) if user_id else None
+        return None if person is None else person.username
+
     return {
         "at": event.at.isoformat(),
         "event": event.event,
         "outcome": event.outcome,
         "actor_id": event.actor_id,
+        "actor_username": username(event.actor_id),
         "subject_id": event.subject_id,
+        "subject_username": username(event.subject_id),
     }
 
 
@@ -267,7 +285,7 @@ def _office_page(values: Mapping[str, Any]) -> dict[str, Any]:
         "linked_offices": _offices(status.linked),
         "may_manage": values["is_admin"],
         "enrolled": values["enrolled"],
-        "events": [_event(event) for event in values["events"]],
+        "events": [_event(event, values["people"]) for event in values["events"]],
         "notice": values["notice"],
     }
 

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from ..backend import GuardUser
 from ..reset_codes import format_reset_code
 from ..services.office import OfficeStatus
+from ..services.people import named
 from .api import Refusal
 from .detour import Detour, Elsewhere
 from .kit import Kit
@@ -62,6 +63,7 @@ class OfficeRoutes:
         status = await office.status(user.office_id)
         is_admin = await office.may_manage(user)
         done = _DONE.get(request.query_params.get("done", ""))
+        events = await office.recent_events(user.office_id) if is_admin else []
         return self._kit.rendering.render(
             request,
             "office.html",
@@ -69,7 +71,10 @@ class OfficeRoutes:
             linked=_linked_names(status),
             is_admin=is_admin,
             enrolled=await self._guard.enrollment.is_enrolled(user),
-            events=await office.recent_events(user.office_id) if is_admin else [],
+            events=events,
+            people=await named(
+                self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))
+            ),
             notice=translator(request)(done) if done else None,
         )
 
