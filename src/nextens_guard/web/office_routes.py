@@ -15,7 +15,6 @@ from .api import Refusal
 from .detour import Detour, Elsewhere
 from .kit import Kit
 from .links import client_address, guard_url
-from .rendering import translator
 
 __all__ = ["PASSWORD_STEP_SECONDS", "OfficeRoutes"]
 
@@ -70,7 +69,7 @@ class OfficeRoutes:
             is_admin=is_admin,
             enrolled=await self._guard.enrollment.is_enrolled(user),
             events=await office.recent_events(user.office_id) if is_admin else [],
-            notice=translator(request)(done) if done else None,
+            notice=self._kit.rendering.translator(request)(done) if done else None,
         )
 
     # The activation wizard: the manual's five steps
@@ -181,7 +180,7 @@ class OfficeRoutes:
             "reset_code": None,
         }
         if not await self._guard.enrollment.is_enrolled(user):
-            error = translator(request)("reset_code.none")
+            error = self._kit.rendering.translator(request)("reset_code.none")
             return self._kit.rendering.render(
                 request,
                 "error.html",
