@@ -152,6 +152,8 @@ def guard_settings(
             "encryption_keys": {secrets.key_id: secrets.encryption_key},
             "database_url": database_url,
             "redis_url": redis_url,
+            # The guard is product-neutral; this host is Nextens, so its pages say so.
+            "product_name": "Nextens",
             # The icon too: a browser asks for it on every page, the guard's own included.
             "exempt_paths": ["/login", "/logout", "/static", "/favicon.ico"],
             **(options or {}),

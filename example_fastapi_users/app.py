@@ -46,7 +46,13 @@ def build_app(
     guard_options: Mapping[str, Any] | None = None,
 ) -> ExampleApp:
     login = Login(secrets.session_secret, cookie_secure=cookie_secure)
-    options = {"exempt_paths": EXEMPT_PATHS, "login_path": "/docs", **(guard_options or {})}
+    options = {
+        "exempt_paths": EXEMPT_PATHS,
+        "login_path": "/docs",
+        # Said here too, though the shared settings say it: this host is Nextens as well.
+        "product_name": "Nextens",
+        **(guard_options or {}),
+    }
     guard = Guard(
         backend=FastAPIUsersBackend(login),
         settings=guard_settings(secrets, database_url, redis_url, options),

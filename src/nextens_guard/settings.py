@@ -6,6 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,11 +20,16 @@ if TYPE_CHECKING:
 __all__ = ["GuardSettings"]
 
 DEFAULT_PREFIX = "/2fa"
+DEFAULT_HOME_PATH = "/"
 DEFAULT_LOGIN_PATH = "/login"
 DEFAULT_LOGOUT_PATH = "/logout"
+# The offices' language; a browser that names none of the pages' languages gets it.
+DEFAULT_LANGUAGE = "nl"
 # The offices are Dutch: their times read in Dutch time unless told otherwise.
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
-DEFAULT_ISSUER = "Nextens"
+# The authenticator app's name for the entry when the host names neither an issuer nor
+# its product: short, and understood in every language the pages speak.
+FALLBACK_ISSUER = "2FA"
 DEFAULT_DATABASE_URL = "sqlite:///nextens_guard.sqlite3"
 DEFAULT_KEY_PREFIX = "nextens_guard"
 # NIST SP 800-63B 5.2.2 asks for at most 100 consecutive failures; the product asks for 10.
@@ -60,17 +66,33 @@ class GuardSettings:
     the master that Redis Sentinel names for ``<service>``. ``key_prefix`` starts every key
     and the channel, and may not hold braces (see ``ephemeral/redis.py``).
 
-    ``logout_path`` is the host's logout, below its root: every guard page has a
-    "Uitloggen" button that posts a form there. ``time_zone`` (an IANA name, read with
-    ``zoneinfo``) is the one the pages show times in.
+    ``product_name`` is what the pages call the host's app ("Terug naar Nextens"). Left
+    out, each language says its own neutral word (the catalogs' ``product.default``:
+    "de applicatie", "the application"), which reads right in every sentence of the
+    pages, "Terug naar de applicatie" as much as "Gebruikt u de applicatie op ...";
+    a plain word such as "App" would not ("Voer uw wachtwoord voor App in"). The pages'
+    header then shows no name. ``issuer``, the name of the entry in the authenticator
+    app, is ``product_name`` unless set; with neither it is "2FA".
+
+    ``home_path``, ``login_path`` and ``logout_path`` are the host's home page, login and
+    logout, below its root: the guard sends a user home when there is no ``next`` to go
+    back to, to the login when nobody is logged in, and every guard page has an
+    "Uitloggen" button that posts a form to the logout. ``time_zone`` (an IANA name,
+    read with ``zoneinfo``) is the one the pages show times in.
+
+    ``default_language`` is the language of a browser whose Accept-Language names none
+    the pages speak; ``locale_dirs`` are the host's folders of message catalogs
+    (``<language>/LC_MESSAGES/nextens_guard.po``), which add languages or replace
+    texts; both are checked when the guard is built (see ``web/i18n.py``).
 
     ``template_loader`` is a Jinja2 loader asked before the guard's own templates: a
     file named ``nextens_guard/base.html`` (the layout) or ``nextens_guard/<page>.html``
     in it replaces the guard's, and ``nextens_guard_default/<name>.html`` still reaches
     the original, so a layout can extend it and change one block (``head``, ``header``,
     ``content``, ``footer``). Pages get ``t(key, **values)`` for the texts, ``lang``,
-    ``guard_url``, ``static_url``, ``app_url`` and ``logout_url`` (the ways out),
-    ``help_url`` and ``when(moment)`` (a time in ``time_zone``, in the page's language).
+    ``product_name`` (None when not set), ``guard_url``, ``static_url``, ``app_url`` and
+    ``logout_url`` (the ways out), ``help_url`` and ``when(moment)`` (a time in
+    ``time_zone``, in the page's language).
     """
 
     secret_key: str
@@ -80,11 +102,15 @@ class GuardSettings:
     redis_url: str | None = None
     key_prefix: str = DEFAULT_KEY_PREFIX
     prefix: str = DEFAULT_PREFIX
+    product_name: str | None = None
+    home_path: str = DEFAULT_HOME_PATH
     login_path: str = DEFAULT_LOGIN_PATH
     logout_path: str = DEFAULT_LOGOUT_PATH
     time_zone: str = DEFAULT_TIME_ZONE
+    default_language: str = DEFAULT_LANGUAGE
+    locale_dirs: Sequence[str | Path] = ()
     exempt_paths: Sequence[str] = ()
-    issuer: str = DEFAULT_ISSUER
+    issuer: str | None = None
     max_failures: int = DEFAULT_MAX_FAILURES
     lockout_seconds: int = DEFAULT_LOCKOUT_SECONDS
     lockout_max_seconds: int = DEFAULT_LOCKOUT_MAX_SECONDS
@@ -120,12 +146,36 @@ class GuardSettings:
             raise GuardError("prefix must look like '/2fa'")
         if self.max_failures < 1 or self.address_max_failures < 1:
             raise GuardError("failure limits must be at least 1")
-        if not self.logout_path.startswith("/"):
-            raise GuardError("logout_path must be a path of the host app, like '/logout'")
+        self._check_host_facing()
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise GuardError(f"time_zone {self.time_zone!r} is not a known time zone") from exc
+
+    def _check_host_facing(self) -> None:
+        """The host's paths and names, which the pages show or link to."""
+        for name, example in (
+            ("home_path", "/"),
+            ("login_path", "/login"),
+            ("logout_path", "/logout"),
+        ):
+            # A path that does not start with "/" would be read relative to the guard's
+            # page, and one that starts with "//" as another host.
+            path = getattr(self, name)
+            if not path.startswith("/") or path.startswith("//"):
+                raise GuardError(f"{name} must be a path of the host app, like {example!r}")
+        for name in ("product_name", "issuer"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise GuardError(f"{name} must not be empty; leave it out for the default")
+        if isinstance(self.locale_dirs, str | Path):
+            # One folder given bare would be read letter by letter.
+            raise GuardError("locale_dirs is a list of folders, like ['locale']")
+
+    @property
+    def issuer_name(self) -> str:
+        """The name above the code in the authenticator app and in the QR code."""
+        return self.issuer or self.product_name or FALLBACK_ISSUER
 
     @property
     def zone(self) -> ZoneInfo:

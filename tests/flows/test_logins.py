@@ -74,7 +74,7 @@ def test_after_a_recovery_the_phone_is_bound_behind_the_password(parts: Parts) -
         answer = bram.get("/2fa/enroll/scan")
         assert location(answer).startswith("/2fa/enroll/password")
         page = bram.get("/2fa/enroll/password")
-        assert "Voer uw Nextens wachtwoord in" in page.text
+        assert "Voer uw wachtwoord voor Nextens in" in page.text
         typed = bram.submit("/2fa/enroll/password", password=DEMO_PASSWORD)
         assert location(typed).startswith("/2fa/enroll/scan")
         assert 'data-totp-secret="' in bram.get("/2fa/enroll/scan").text

@@ -23,8 +23,56 @@ def test_a_sound_set_up_is_accepted_with_defaults() -> None:
     guard_settings = settings()
 
     assert guard_settings.prefix == "/2fa"
+    assert guard_settings.home_path == "/"
     assert guard_settings.login_path == "/login"
-    assert guard_settings.issuer == "Nextens"
+    assert guard_settings.default_language == "nl"
+    assert guard_settings.locale_dirs == ()
+
+
+def test_out_of_the_box_no_product_is_named() -> None:
+    guard_settings = settings()
+
+    assert guard_settings.product_name is None
+    assert guard_settings.issuer is None
+    assert guard_settings.issuer_name == "2FA"
+
+
+def test_the_authenticator_app_shows_the_product_name_when_no_issuer_is_set() -> None:
+    assert settings(product_name="Nextens").issuer_name == "Nextens"
+
+
+def test_an_issuer_of_its_own_wins_over_the_product_name() -> None:
+    assert settings(product_name="Nextens", issuer="Nextens Online").issuer_name == (
+        "Nextens Online"
+    )
+
+
+@pytest.mark.parametrize("option", ["product_name", "issuer"])
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_product_name_or_issuer_is_refused(option: str, value: str) -> None:
+    with pytest.raises(GuardError, match=option):
+        settings(**{option: value})
+
+
+@pytest.mark.parametrize("option", ["home_path", "login_path", "logout_path"])
+@pytest.mark.parametrize("path", ["", "home", "https://example.com/", "//example.com/login"])
+def test_a_host_path_that_is_not_a_path_of_the_app_is_refused(option: str, path: str) -> None:
+    with pytest.raises(GuardError, match=option):
+        settings(**{option: path})
+
+
+def test_host_paths_below_the_root_are_accepted() -> None:
+    guard_settings = settings(home_path="/dashboard", login_path="/account/login")
+
+    assert (guard_settings.home_path, guard_settings.login_path) == (
+        "/dashboard",
+        "/account/login",
+    )
+
+
+def test_a_single_locale_folder_given_without_a_list_is_refused() -> None:
+    with pytest.raises(GuardError, match="locale_dirs"):
+        settings(locale_dirs="locale")
 
 
 def test_options_are_keyword_only() -> None:

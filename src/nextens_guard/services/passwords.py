@@ -1,4 +1,4 @@
-"""Re-entering the Nextens password before something sensitive, counted like a code."""
+"""Re-entering the host app's password before something sensitive, counted like a code."""
 
 from __future__ import annotations
 

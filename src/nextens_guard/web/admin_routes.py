@@ -15,7 +15,6 @@ from .api import last_verified_at
 from .detour import Detour, ErrorPage
 from .kit import Kit
 from .links import client_address, guard_url
-from .rendering import translator
 
 __all__ = ["AdminRoutes"]
 
@@ -61,7 +60,9 @@ class AdminRoutes:
     async def user(self, request: Request) -> Response:
         admin, row = await self._own_user(request)
         done = _DONE.get(request.query_params.get("done", ""))
-        notice = translator(request)(done, user=row.user.username) if done else None
+        notice = (
+            self._kit.rendering.translator(request)(done, user=row.user.username) if done else None
+        )
         return self._kit.rendering.render(
             request,
             "user.html",

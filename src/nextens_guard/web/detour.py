@@ -21,7 +21,7 @@ from starlette.routing import Route
 from ..http import wants_json
 from . import api
 from .api import Refusal
-from .rendering import Rendering, translator
+from .rendering import Rendering
 
 __all__ = [
     "Answer",
@@ -126,11 +126,14 @@ class Answers:
         match answer:
             case Elsewhere(url):
                 if as_json:
-                    return api.elsewhere(url, translator(request)("error.wrong_step"))
+                    return api.elsewhere(
+                        url, self._rendering.translator(request)("error.wrong_step")
+                    )
                 return RedirectResponse(url, status_code=303)
             case LoginFirst(url):
                 if as_json:
-                    return api.login_required(url, translator(request)("error.login_required"))
+                    t = self._rendering.translator(request)
+                    return api.login_required(url, t("error.login_required"))
                 return RedirectResponse(url, status_code=303)
             case StepFirst(action, url):
                 if as_json:
@@ -152,7 +155,9 @@ class Answers:
             headers=None if retry_after is None else {"Retry-After": str(retry_after)},
             **{
                 **answer.values,
-                "error": translator(request)(answer.message_key, **answer.message_values),
+                "error": self._rendering.translator(request)(
+                    answer.message_key, **answer.message_values
+                ),
                 "drift": answer.drift,
                 "refusal": answer.refusal,
             },

@@ -46,7 +46,8 @@ class Gates:
         return user
 
     def _login_url(self, request: Request) -> str:
-        return login_url(request, self._guard.settings.login_path)
+        settings = self._guard.settings
+        return login_url(request, settings.login_path, settings.home_path)
 
     async def for_step(self, request: Request, want: Decision) -> GuardUser:
         """The user when the guard sends them to the step ``want`` (enroll or verify) now;
@@ -56,7 +57,7 @@ class Gates:
         if decision is want:
             return user
         if decision is Decision.PASS:
-            raise Detour(Elsewhere(next_target(request)))
+            raise Detour(Elsewhere(next_target(request, self._guard.settings.home_path)))
         raise Detour(Elsewhere(guard_url(request, f"/{decision.value}")))
 
     async def verified(self, request: Request) -> GuardUser:

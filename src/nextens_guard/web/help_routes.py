@@ -26,7 +26,11 @@ class HelpRoutes:
 
     async def help_sync(self, request: Request) -> Response:
         # Back to the page the help was opened from (a local `next`), else to the app.
-        return self._kit.rendering.render(request, "help_sync.html", back_url=next_target(request))
+        return self._kit.rendering.render(
+            request,
+            "help_sync.html",
+            back_url=next_target(request, self._kit.guard.settings.home_path),
+        )
 
     async def openapi(self, request: Request) -> Response:
         """The description of these pages' JSON, for anyone, like the help (see openapi.py)."""

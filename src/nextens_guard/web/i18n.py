@@ -1,52 +1,72 @@
-"""Which language a page speaks, and its words: Dutch unless the browser prefers English.
+"""Which language a page speaks, and its words: the browser's choice among the languages
+there are catalogs for, the default language when it names none of them.
 
 The words live in Babel message catalogs, ``nextens_guard/locale/<language>/LC_MESSAGES/
 nextens_guard.po``, one per language. Each ``msgid`` is a stable message key such as
 ``verify.lost``, not the Dutch sentence: the page code and the templates name what they
 show (``t("step_of", step=1, total=4)``), so rewording a Dutch text never touches a page
 module or orphans its English translation, and a key reads the same in every diff.
-``{name}`` placeholders are filled in with ``str.format``; ``{seconds:wait}`` shows a
-number of seconds as a wait in the page's language ("15 minuten", "45 seconden"), and
-:meth:`Translator.when` writes a moment in the office's time zone, both with Babel.
+``{name}`` placeholders are filled in with ``str.format``; ``{product}`` is in every text
+and names the host's product (``product_name``, else the catalog's ``product.default``,
+"de applicatie"), so a sentence is translated whole whatever the product is called;
+``{seconds:wait}`` shows a number of seconds as a wait in the page's language
+("15 minuten", "45 seconden"), and :meth:`Translator.when` writes a moment in the
+office's time zone, both with Babel.
 
-The catalogs are compiled in memory when this module is imported, from the ``.po`` files
-shipped in the package: there is no generated ``.mo`` file to keep in step with its
-source or to forget in a build, and a broken catalog stops the app at start rather than
-at the first page. Reading two catalogs of some 140 messages takes milliseconds, once.
+The catalogs are compiled in memory from the ``.po`` files: those shipped in the package
+when this module is imported, and the host's own (``locale_dirs``) when a guard is built.
+There is no generated ``.mo`` file to keep in step with its source or to forget in a
+build, and a broken catalog stops the app at start rather than at the first page.
+Reading two catalogs of some 140 messages takes milliseconds, once.
 """
 
 from __future__ import annotations
 
 import ast
+import logging
 import math
 import re
 import string
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from importlib.resources import files
-from io import BytesIO
+from os import PathLike
+from pathlib import Path
 from typing import IO, Any
 
+from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+from babel.messages.pofile import PoFileError, read_po
 from babel.units import format_unit
+
+from ..errors import GuardError
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "DOMAIN",
     "LANGUAGES",
+    "PRODUCT_KEY",
     "RUNTIME_KEYS",
+    "Catalogs",
     "Translator",
     "extract_keys",
     "negotiate",
     "read_catalog",
 ]
 
+logger = logging.getLogger("nextens_guard")
+
 DOMAIN = "nextens_guard"
 DEFAULT_LANGUAGE = "nl"
+# The catalogs are complete in this language too; a text a host's own language lacks,
+# even in the default language, shows in it.
+_LAST_RESORT = "en"
+# What {product} says when the host names no product: a word of each language.
+PRODUCT_KEY = "product.default"
+# A folder of a host's catalog is named by a language code ("de"), as Accept-Language
+# names it; a regional variant ("de_CH") would never be chosen by negotiate().
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 # Keys the pages put together at run time (f"page.{status}.title", "event." ~ kind),
 # written out so that extraction, which reads literals, finds them too.
@@ -87,51 +107,149 @@ def read_catalog(language: str) -> Catalog:
         return read_po(po, locale=language, domain=DOMAIN)
 
 
-def _languages() -> tuple[str, ...]:
-    """Every language that ships a catalog, the default first; a new language is a folder."""
+def _shipped_languages() -> tuple[str, ...]:
+    """Every language the package ships a catalog for, Dutch first; a new one is a folder."""
     found = sorted(
         entry.name
         for entry in (files("nextens_guard") / "locale").iterdir()
         if (entry / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
     )
-    if DEFAULT_LANGUAGE not in found:
-        raise RuntimeError(f"the {DEFAULT_LANGUAGE!r} catalog is missing from the package")
+    for needed in (DEFAULT_LANGUAGE, _LAST_RESORT):
+        if needed not in found:
+            raise RuntimeError(f"the {needed!r} catalog is missing from the package")
     found.remove(DEFAULT_LANGUAGE)
     return (DEFAULT_LANGUAGE, *found)
 
 
-def _compile(catalog: Catalog) -> Translations:
-    # Fuzzy entries are left out: a text nobody confirmed falls back to Dutch.
-    mo = BytesIO()
-    write_mo(mo, catalog, use_fuzzy=False)
-    mo.seek(0)
-    return Translations(mo, domain=DOMAIN)
+def _texts(catalog: Catalog) -> dict[str, str]:
+    # Fuzzy and empty entries are left out: a text nobody confirmed falls back to another
+    # language's rather than showing a guess or nothing.
+    return {
+        str(message.id): str(message.string)
+        for message in catalog
+        if message.id and isinstance(message.string, str) and message.string and not message.fuzzy
+    }
 
 
-def _load(languages: Collection[str]) -> Mapping[str, Translations]:
-    default = _compile(read_catalog(DEFAULT_LANGUAGE))
-    loaded = {DEFAULT_LANGUAGE: default}
-    for language in languages:
-        if language != DEFAULT_LANGUAGE:
-            translations = _compile(read_catalog(language))
-            # A key another language has not translated yet shows the Dutch text.
-            translations.add_fallback(default)
-            loaded[language] = translations
-    return loaded
+def _placeholders(text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        # A lone brace: str.format would fail on it at every page that shows it.
+        return {"{"}
 
 
-LANGUAGES = _languages()
-_TRANSLATIONS = _load(LANGUAGES)
+LANGUAGES = _shipped_languages()
+_SHIPPED: Mapping[str, Mapping[str, str]] = {
+    language: _texts(read_catalog(language)) for language in LANGUAGES
+}
 
 
-def negotiate(accept_language: str | None) -> str:
-    """The supported language the browser ranks highest, Dutch when it names none.
+def _host_catalogs(locale_dirs: Iterable[str | PathLike[str]]) -> dict[str, dict[str, str]]:
+    """The texts of the host's catalogs by language; a later folder wins over an earlier one.
+
+    Each text is checked against the package's: a placeholder the pages do not fill in
+    would fail every page that shows the text, so it stops the guard at start instead.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for folder in map(Path, locale_dirs):
+        if not folder.is_dir():
+            raise GuardError(f"locale_dirs: {folder} is not a folder")
+        for source in sorted(folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            language = source.parents[1].name
+            if not _LANGUAGE_CODE.fullmatch(language):
+                raise GuardError(
+                    f"locale_dirs: {source} is in a folder named {language!r}; name it by "
+                    "the language's two-letter code in lower case, like 'de'"
+                )
+            try:
+                Locale.parse(language)
+                with source.open("rb") as po:
+                    catalog = read_po(po, locale=language, domain=DOMAIN, abort_invalid=True)
+            except (UnknownLocaleError, PoFileError, ValueError, OSError) as exc:
+                raise GuardError(f"locale_dirs: {source} cannot be read: {exc}") from exc
+            texts = _texts(catalog)
+            for key, text in texts.items():
+                known = _SHIPPED[DEFAULT_LANGUAGE].get(key)
+                if known is None:
+                    logger.warning("%s: %r is not a text of the guard's pages", source, key)
+                    continue
+                unknown = _placeholders(text) - _placeholders(known) - {"product"}
+                if unknown:
+                    raise GuardError(
+                        f"locale_dirs: {source}: {key!r} names {sorted(unknown)}, which the "
+                        f"page does not fill in; it may use {sorted(_placeholders(known))} "
+                        "and {product}"
+                    )
+            found.setdefault(language, {}).update(texts)
+    return found
+
+
+class Catalogs:
+    """The languages the pages speak and their texts: the package's catalogs with the
+    host's on top, each language complete.
+
+    A text a language lacks shows in ``default_language``, and a text that lacks too
+    (a host's own default language, partly translated) in English, which the package
+    ships complete like Dutch. A host's text of a key replaces the package's.
+    """
+
+    def __init__(
+        self,
+        *,
+        default_language: str = DEFAULT_LANGUAGE,
+        locale_dirs: Iterable[str | PathLike[str]] = (),
+        product_name: str | None = None,
+    ) -> None:
+        host = _host_catalogs(locale_dirs)
+        available = [*LANGUAGES, *sorted(set(host) - set(LANGUAGES))]
+        if default_language not in available:
+            raise GuardError(
+                f"default_language {default_language!r} has no catalog; the languages "
+                f"there are: {', '.join(available)}"
+            )
+        available.remove(default_language)
+        self.languages: tuple[str, ...] = (default_language, *available)
+        self.default_language = default_language
+        self.product_name = product_name
+
+        def own(language: str) -> dict[str, str]:
+            return {**_SHIPPED.get(language, {}), **host.get(language, {})}
+
+        base = {**_SHIPPED[_LAST_RESORT], **own(default_language)}
+        self._texts: Mapping[str, Mapping[str, str]] = {
+            language: {**base, **own(language)} for language in self.languages
+        }
+
+    def negotiate(self, accept_language: str | None) -> str:
+        """The language of these catalogs the browser ranks highest, else the default."""
+        return negotiate(accept_language, self.languages, self.default_language)
+
+    def translator(self, language: str) -> Translator:
+        """The words of ``language``; of the default language when there is no catalog."""
+        return Translator(language, self)
+
+    def texts(self, language: str) -> Mapping[str, str]:
+        return self._texts[language]
+
+
+_PACKAGE = Catalogs()
+
+
+def negotiate(
+    accept_language: str | None,
+    languages: Iterable[str] = LANGUAGES,
+    default: str = DEFAULT_LANGUAGE,
+) -> str:
+    """The language of ``languages`` the browser ranks highest, ``default`` when it names
+    none (by default the package's languages and Dutch).
 
     Written out because Starlette has no Accept-Language parser and Babel's
     negotiate_locale takes an already-ranked list; this is the ranking, in a few lines.
     """
     if not accept_language:
-        return DEFAULT_LANGUAGE
+        return default
+    known = frozenset(languages)
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(accept_language.split(",")[:20]):
         tag, _, params = part.strip().partition(";")
@@ -142,9 +260,9 @@ def negotiate(accept_language: str | None) -> str:
             except ValueError:
                 quality = 0.0
         language = tag.strip().lower().split("-")[0]
-        if language in _TRANSLATIONS and quality > 0:
+        if language in known and quality > 0:
             ranked.append((-quality, position, language))
-    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+    return min(ranked)[2] if ranked else default
 
 
 class _Formatter(string.Formatter):
@@ -153,25 +271,45 @@ class _Formatter(string.Formatter):
     def __init__(self, translator: Translator) -> None:
         self._translator = translator
 
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        # A value the page did not give shows as its placeholder rather than failing it.
+        if isinstance(key, str) and key not in kwargs:
+            return _Missing(key)
+        return super().get_value(key, args, kwargs)
+
     def format_field(self, value: Any, format_spec: str) -> Any:
+        if isinstance(value, _Missing):
+            return f"{{{value}}}"
         if format_spec == "wait" and isinstance(value, int | float):
             return self._translator.wait(value)
         return super().format_field(value, format_spec)
 
 
-class Translator:
-    """``t(key, **values)``: the text of ``key`` in one language, placeholders filled in."""
+class _Missing(str):
+    """The name of a placeholder the page gave no value for."""
 
-    def __init__(self, language: str) -> None:
-        self.language = language if language in _TRANSLATIONS else DEFAULT_LANGUAGE
-        self._gettext = _TRANSLATIONS[self.language].gettext
+    __slots__ = ()
+
+
+class Translator:
+    """``t(key, **values)``: the text of ``key`` in one language, placeholders filled in.
+
+    ``catalogs`` are the package's alone unless given (a guard gives its own, with the
+    host's languages, default language and product name).
+    """
+
+    def __init__(self, language: str, catalogs: Catalogs | None = None) -> None:
+        catalogs = catalogs or _PACKAGE
+        self.language = language if language in catalogs.languages else catalogs.default_language
+        self._texts = catalogs.texts(self.language)
+        self.product = catalogs.product_name or self._texts.get(PRODUCT_KEY, "")
         self._formatter = _Formatter(self)
 
     def __call__(self, key: str, **values: object) -> str:
         # An unknown key shows itself rather than failing the page; tests/i18n keeps
         # every key the code uses in both catalogs.
-        text = self._gettext(key)
-        return self._formatter.format(text, **values) if values else text
+        text = self._texts.get(key, key)
+        return self._formatter.format(text, **{"product": self.product, **values})
 
     def wait(self, seconds: float) -> str:
         """A wait as people say it: whole minutes, rounded up so nobody comes back a

@@ -1,4 +1,4 @@
-"""Where the guard's pages point: the host's root, a local ``next``, guard URLs, the login.
+"""Where the guard's pages point: the host's home, a local ``next``, guard URLs, the login.
 
 Inside the pages ``root_path`` is the host's root path plus the guard's prefix; the
 host's own root path is kept under ``HOST_ROOT_KEY`` when a request enters the pages.
@@ -15,6 +15,7 @@ __all__ = [
     "client_address",
     "guard_url",
     "here",
+    "home_url",
     "host_root",
     "login_url",
     "next_target",
@@ -28,9 +29,14 @@ def host_root(request: HTTPConnection) -> str:
     return str(request.scope.get(HOST_ROOT_KEY, ""))
 
 
-def next_target(request: HTTPConnection) -> str:
+def home_url(request: HTTPConnection, home_path: str) -> str:
+    """The host's home page (``home_path``), below the host's root path."""
+    return f"{host_root(request)}{home_path}"
+
+
+def next_target(request: HTTPConnection, home_path: str) -> str:
     """Where to go when done: the local ``next`` of the query, else the host's home page."""
-    return local_target(request.query_params.get("next"), f"{host_root(request)}/")
+    return local_target(request.query_params.get("next"), home_url(request, home_path))
 
 
 def guard_url(request: HTTPConnection, path: str, *, keep_next: bool = True) -> str:
@@ -39,9 +45,9 @@ def guard_url(request: HTTPConnection, path: str, *, keep_next: bool = True) -> 
     return with_query(f"{request.scope.get('root_path', '')}{path}", next=target)
 
 
-def login_url(request: HTTPConnection, login_path: str) -> str:
+def login_url(request: HTTPConnection, login_path: str, home_path: str) -> str:
     """The host's login page, coming back to where this request would go when done."""
-    return with_query(f"{host_root(request)}{login_path}", next=next_target(request))
+    return with_query(f"{host_root(request)}{login_path}", next=next_target(request, home_path))
 
 
 def here(request: HTTPConnection) -> str:

@@ -16,7 +16,6 @@ from .api import Refusal
 from .detour import Detour, Elsewhere
 from .kit import Kit
 from .links import client_address, guard_url
-from .rendering import translator
 
 __all__ = ["PASSWORD_STEP_SECONDS", "OfficeRoutes"]
 
@@ -75,7 +74,7 @@ class OfficeRoutes:
             people=await named(
                 self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))
             ),
-            notice=translator(request)(done) if done else None,
+            notice=self._kit.rendering.translator(request)(done) if done else None,
         )
 
     # The activation wizard: the manual's five steps
@@ -186,7 +185,7 @@ class OfficeRoutes:
             "reset_code": None,
         }
         if not await self._guard.enrollment.is_enrolled(user):
-            error = translator(request)("reset_code.none")
+            error = self._kit.rendering.translator(request)("reset_code.none")
             return self._kit.rendering.render(
                 request,
                 "error.html",

@@ -14,27 +14,38 @@ from ..csrf import CsrfTokens
 from ..http import wants_json, with_query
 from ..settings import GuardSettings
 from . import api
-from .i18n import Translator, negotiate
-from .links import here, host_root
+from .i18n import Catalogs, Translator
+from .links import here, home_url, host_root
 from .templating import build_templates
 
-__all__ = ["Rendering", "translator"]
-
-
-def translator(request: HTTPConnection) -> Translator:
-    """The words in the language this request's browser prefers."""
-    return Translator(negotiate(request.headers.get("accept-language")))
+__all__ = ["Rendering"]
 
 
 class Rendering:
-    """The templates and the JSON views of every guard page, and the whole-page errors."""
+    """The templates and the JSON views of every guard page, and the whole-page errors.
+
+    Building it reads the host's catalogs (``locale_dirs``) and checks
+    ``default_language``: a guard that cannot speak stops at start.
+    """
 
     def __init__(self, settings: GuardSettings, csrf: CsrfTokens) -> None:
         self.templates = build_templates(settings.template_loader)
+        self.catalogs = Catalogs(
+            default_language=settings.default_language,
+            locale_dirs=settings.locale_dirs,
+            product_name=settings.product_name,
+        )
         self._csrf = csrf
         self._prefix = settings.prefix
+        self._home_path = settings.home_path
         self._logout_path = settings.logout_path
+        self._product_name = settings.product_name
         self._zone = settings.zone
+
+    def translator(self, request: HTTPConnection) -> Translator:
+        """The words in the language this request's browser prefers."""
+        catalogs = self.catalogs
+        return catalogs.translator(catalogs.negotiate(request.headers.get("accept-language")))
 
     def _common(self, request: Request, t: Translator, guard_url: str) -> dict[str, Any]:
         """What the base layout shows on every page: the way back to the app, the host's
@@ -44,9 +55,10 @@ class Rendering:
         return {
             "lang": t.language,
             "t": t,
+            "product_name": self._product_name,
             "guard_url": guard_url,
             "static_url": f"{guard_url}/static",
-            "app_url": f"{root}/",
+            "app_url": home_url(request, self._home_path),
             "logout_url": f"{root}{self._logout_path}",
             "help_url": help_url
             if request.url.path.endswith(help_url)
@@ -63,7 +75,7 @@ class Rendering:
         **values: Any,
     ) -> Response:
         """The page of ``template`` with ``values``, or its JSON view."""
-        t = translator(request)
+        t = self.translator(request)
         guard_url = request.scope.get("root_path", "")
         context: dict[str, Any] = {
             **self._common(request, t, guard_url),
@@ -93,7 +105,7 @@ class Rendering:
         login_url: str | None = None,
     ) -> Response:
         """A whole-page error; it reads no session, so it serves a request without one."""
-        t = translator(request)
+        t = self.translator(request)
         headers = {"Retry-After": "5"} if status == 503 else None
         key = message_key or f"page.{status}.body"
         body = t(key) if login_url is None else t(key, login_url=login_url)

@@ -76,7 +76,7 @@ class EnrollmentSteps:
         )
         secret = pending.secret
         uri = otp.provisioning_uri(
-            secret, username=user.username, issuer=self._guard.settings.issuer
+            secret, username=user.username, issuer=self._guard.settings.issuer_name
         )
         return self._rendering.render(
             request,

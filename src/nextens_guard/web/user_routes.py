@@ -19,7 +19,6 @@ from .detour import Detour, Elsewhere, ErrorPage
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
-from .rendering import translator
 
 __all__ = ["UserRoutes"]
 
@@ -51,6 +50,9 @@ class UserRoutes:
             route("/logout-everywhere", self.log_out_everywhere, "GET", "POST"),
         ]
 
+    def _next(self, request: Request) -> str:
+        return next_target(request, self._guard.settings.home_path)
+
     # Enrollment: the manual's steps 1, 2, 4 and 5
 
     async def enroll_install(self, request: Request) -> Response:
@@ -63,7 +65,7 @@ class UserRoutes:
             intro_key="enroll.intro",
             next_step_url=guard_url(request, "/enroll/scan"),
             cancel_url=None,
-            notice=translator(request)("recover.done")
+            notice=self._kit.rendering.translator(request)("recover.done")
             if request.session.pop(_RECOVERED_KEY, None)
             else None,
         )
@@ -118,7 +120,7 @@ class UserRoutes:
             step=4,
             total=_STEPS,
             complete=self._guard.enrollment.finish,
-            then=next_target(request),
+            then=self._next(request),
             confirm=guard_url(request, "/done"),
             shown={"note_key": None, "linked": None},
         )
@@ -126,7 +128,7 @@ class UserRoutes:
     async def done(self, request: Request) -> Response:
         """After her own "Activeren": it is set up, and on to where she was going."""
         await self._kit.gates.verified(request)
-        return self._kit.rendering.render(request, "done.html", continue_url=next_target(request))
+        return self._kit.rendering.render(request, "done.html", continue_url=self._next(request))
 
     async def log_out_everywhere(self, request: Request) -> Response:
         """Every other browser of the user asks for the code again; this one stays."""
@@ -169,7 +171,7 @@ class UserRoutes:
         if not attempt.accepted or attempt.generation is None:
             raise refused("verify.html", values, attempt, CODE_ERRORS)
         await self._guard.passed(request.scope, user.id, attempt.generation)
-        return self._kit.rendering.go_on(request, next_target(request))
+        return self._kit.rendering.go_on(request, self._next(request))
 
     # Recovery with the reset code
 
