@@ -35,6 +35,7 @@ import pyotp
 from example_app.demo_data import DEMO_PASSWORD
 
 from .hot_path import APP_PAGE, USER
+from .processes import BROWSER_HEADERS
 from .services import Services
 from .table import Figure
 
@@ -150,7 +151,9 @@ def _wait_until_up(server: Server) -> None:
 
 def _verified_cookie(server: Server) -> str:
     """Log in and enroll the bench user like a person at a browser; the session cookie."""
-    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=10) as browser:
+    with httpx.Client(
+        base_url=server.url, follow_redirects=False, timeout=10, headers=BROWSER_HEADERS
+    ) as browser:
 
         def token(path: str) -> str:
             page = browser.get(path)

@@ -92,6 +92,9 @@ PREVIOUS_STEP_MARGIN_SECONDS = 5.0
 DRIFT_STEPS = 10
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# What a browser sends on a navigation: only a client asking for HTML is redirected to
+# the guard's pages; any other gets the JSON answer.
+BROWSER_HEADERS = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 _SECRET = re.compile(r'data-totp-secret="([A-Z2-7]+)"')
 _RESET_CODE = re.compile(r'data-reset-code="([0-9A-Z]+)"')
 
@@ -402,6 +405,7 @@ class Person:
             timeout=REQUEST_TIMEOUT_SECONDS,
             follow_redirects=False,
             trust_env=False,
+            headers=BROWSER_HEADERS,
         )
 
     def close(self) -> None:

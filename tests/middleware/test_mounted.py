@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from nextens_guard import Guard
 from tests.middleware.host import Counting, build_host, real_store
-from tests.support import Parts, location
+from tests.support import BROWSER_ACCEPT, Parts, location
 
 
 def subscribers(parts: Parts) -> int:
@@ -46,7 +46,7 @@ def test_a_mounted_guard_starts_and_stops_with_the_hosts_lifespan(parts: Parts) 
     host = Starlette(routes=[Mount("/app", app=guarded.app)], lifespan=lifespan)
     assert not guard.started
 
-    with TestClient(host, follow_redirects=False) as client:
+    with TestClient(host, follow_redirects=False, headers={"accept": BROWSER_ACCEPT}) as client:
         # Started before the first request, by the host; the mounted app's own lifespan
         # never runs under Mount.
         assert guard.started
