@@ -48,7 +48,10 @@ def build_app(
     login = Login(secrets.session_secret, cookie_secure=cookie_secure)
     options = {
         "exempt_paths": EXEMPT_PATHS,
+        # The host's only pages are the API's description: the login is there, and a
+        # user who gave the code without a page to return to lands there too.
         "login_path": "/docs",
+        "home_path": "/docs",
         # Said here too, though the shared settings say it: this host is Nextens as well.
         "product_name": "Nextens",
         **(guard_options or {}),

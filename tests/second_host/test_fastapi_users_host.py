@@ -164,3 +164,43 @@ def test_the_office_page_names_people_whose_ids_are_uuids(parts: Parts) -> None:
         assert ("rosa@example.nl", rosa_id) in {
             (e["subject_username"], e["subject_id"]) for e in events
         }
+
+
+def test_a_user_who_lost_the_phone_recovers_with_the_reset_code_and_enrolls_again(
+    parts: Parts,
+) -> None:
+    with person(fastapi_users_app(parts), parts) as rosa:
+        log_in(rosa)
+        old_secret, reset_code = rosa.enroll()
+        log_out(rosa)
+        log_in(rosa)
+        assert me(rosa).json()["action"] == "verify"
+
+        answer = rosa.submit("/2fa/recover", reset_code=reset_code)
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/2fa/enroll")
+        new_secret, _ = rosa.enroll()
+
+        assert new_secret != old_secret
+        assert me(rosa).status_code == 200
+        log_out(rosa)
+        log_in(rosa)
+        # The old phone's codes no longer count.
+        assert rosa.submit("/2fa/verify", code=rosa.code(old_secret)).status_code == 400
+        assert rosa.verify(new_secret).status_code == 303
+        assert me(rosa).status_code == 200
+
+
+def test_after_the_code_without_a_page_to_return_to_the_user_lands_on_the_hosts_home(
+    parts: Parts,
+) -> None:
+    with person(fastapi_users_app(parts), parts) as rosa:
+        log_in(rosa)
+        secret, _ = rosa.enroll()
+        log_out(rosa)
+        log_in(rosa)
+
+        answer = rosa.verify(secret)
+
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/docs"
