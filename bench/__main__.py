@@ -11,6 +11,9 @@ Parts (``--only``, comma-separated; all by default):
 - reach: a reset reaching a second process (bench/reach.py)
 - fleet: 1, 8, 64 and 400 guards behind a balancer without affinity: calls per verified
          request, a revocation reaching every process, memory at 1M users (bench/fleet.py)
+- token: a verified bearer request on the token host (fastapi-users) through the guard vs
+         the API without it and the smallest token layer, and the calls it makes
+         (bench/token_host.py)
 - instr: a verified request in CPU instructions under valgrind, the guard beside the
          minimal layer: the same count whatever else the machine does (bench/instructions.py)
 
@@ -34,12 +37,13 @@ from typing import Any
 from .services import Services
 from .table import Figure, render
 
-PARTS = ("hot", "http", "code", "qr", "scale", "reach", "fleet", "instr")
+PARTS = ("hot", "http", "code", "qr", "scale", "reach", "fleet", "token", "instr")
 # Parts written by others live in modules of their own, each with one entry point.
 EXTERNAL = {
     "scale": ("bench.scale", "measure_scale"),
     "reach": ("bench.reach", "measure_reach"),
     "fleet": ("bench.fleet", "measure_fleet"),
+    "token": ("bench.token_host", "measure_token_host"),
     "instr": ("bench.instructions", "measure_instructions"),
 }
 

@@ -12,13 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import httpx2 as httpx
 import pyotp
+import pytest
+from fastapi_users.jwt import generate_jwt
 from starlette.testclient import TestClient
 
 from bench.fleet import Calls
 from example_app.app import ExampleApp
 from example_app.demo_data import DEMO_PASSWORD
+from example_fastapi_users.guard_backend import FastAPIUsersBackend
+from example_fastapi_users.users import AUDIENCE, Login, demo_user_id
 from tests.second_host.test_fastapi_users_host import fastapi_users_app, log_in, person
 from tests.support import BROWSER_ACCEPT, Browser, Parts
 
@@ -249,3 +254,17 @@ def test_the_host_needs_no_session_middleware(parts: Parts) -> None:
         enrolled_rosa(rosa)
         # The guard's state is kept per token, not in a cookie of its own.
         assert set(rosa.client.cookies.keys()) == {"fastapiusersauth"}
+
+
+@pytest.mark.anyio
+async def test_an_expired_token_names_nobody_though_the_backend_decoded_it_before() -> None:
+    login = Login("s" * 40)
+    backend = FastAPIUsersBackend(login)
+    user_id = str(demo_user_id("rosa"))
+    token = generate_jwt({"sub": user_id, "aud": AUDIENCE, "jti": "once"}, login.secret, 1)
+    scope = {"type": "http", "headers": [(b"authorization", f"Bearer {token}".encode())]}
+
+    assert await backend.authenticated_user_id(scope) == user_id
+    await anyio.sleep(1.1)
+
+    assert await backend.authenticated_user_id(scope) is None
