@@ -26,7 +26,7 @@ from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
 from .ephemeral.base import ALL_TOPIC, Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
-from .errors import ServiceUnavailable
+from .errors import GuardError, ServiceUnavailable
 from .http import address_key
 from .marker import VERIFIED_KEY, VerifiedMarker
 from .own_sessions import OwnSessions
@@ -342,6 +342,24 @@ class Guard:
         login_id = login.end(session)
         self.markers.forget(session)
         await self._ended_everywhere(login_id)
+
+    async def end_login_of(self, scope: Scope) -> None:
+        """End the login of the token ``scope`` carries, on every process within a second:
+        :meth:`end_login` for a host whose login is a token (``credential``), where its
+        logout happens somewhere the guard does not watch. The token itself stays what
+        the host makes of it; it must give the code again to pass the guard."""
+        sessions = self.own_sessions
+        if sessions is None:
+            raise GuardError(
+                "end_login_of is for a backend that names a credential; "
+                "a session host calls end_login(request.session)"
+            )
+        key = await sessions.key_for(scope)
+        if key is None:
+            return
+        session = await sessions.load(key)
+        await self.end_login(session)
+        await sessions.save(session)
 
     async def _ended_everywhere(self, login_id: str | None) -> None:
         if login_id is None or login_id in self.revocations:

@@ -24,8 +24,9 @@ from example_app.app import ExampleApp
 from example_app.demo_data import DEMO_PASSWORD
 from example_fastapi_users.guard_backend import FastAPIUsersBackend
 from example_fastapi_users.users import AUDIENCE, Login, demo_user_id
+from nextens_guard import GuardError
 from tests.second_host.test_fastapi_users_host import fastapi_users_app, log_in, person
-from tests.support import BROWSER_ACCEPT, Browser, Parts
+from tests.support import BROWSER_ACCEPT, Browser, Parts, browser
 
 JSON = {"accept": "application/json"}
 
@@ -268,3 +269,40 @@ async def test_an_expired_token_names_nobody_though_the_backend_decoded_it_befor
     await anyio.sleep(1.1)
 
     assert await backend.authenticated_user_id(scope) is None
+
+
+def test_a_logout_the_guard_does_not_watch_ends_the_tokens_verification_when_the_host_says_so(
+    shared: Parts,
+) -> None:
+    first, second = fastapi_users_app(shared), fastapi_users_app(shared)
+    with person(first, shared) as rosa, api_client(second, shared) as program:
+        secret = enrolled_rosa(rosa)
+        shared.clock.advance(30)
+        program.log_in()
+        program.post("/2fa/verify", code=program.code(secret))
+        assert program.get("/api/aangiften").status_code == 200
+        guard = first.guard
+        assert guard is not None
+        scope = {
+            "type": "http",
+            "headers": [(b"authorization", program.bearer["authorization"].encode())],
+        }
+
+        # The host's own logout of a bearer token, on the first process.
+        portal = rosa.client.portal
+        assert portal is not None
+        portal.call(guard.end_login_of, scope)
+
+        assert _refused_within(program, 1.0)
+        assert program.get("/api/aangiften").json()["action"] == "verify"
+
+
+def test_a_session_host_is_told_to_end_its_logins_through_the_session(parts: Parts) -> None:
+    app = parts.app()
+    guard = app.guard
+    assert guard is not None
+    with browser(app, parts.clock) as anna:
+        portal = anna.client.portal
+        assert portal is not None
+        with pytest.raises(GuardError, match="end_login"):
+            portal.call(guard.end_login_of, {"type": "http", "headers": []})
