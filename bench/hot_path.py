@@ -60,6 +60,7 @@ __all__ = [
     "enroll",
     "measure_hot_path",
     "minimal_app",
+    "request",
     "session_cookie",
 ]
 
@@ -77,6 +78,11 @@ def session_cookie(secret: str, data: dict[str, Any]) -> bytes:
 
 
 async def call(app: ASGIApp, cookie: bytes, path: str = "/") -> tuple[int, bytes]:
+    """One GET through the whole stack with a session cookie: status and body."""
+    return await request(app, path, [(b"host", b"bench"), (b"cookie", cookie)])
+
+
+async def request(app: ASGIApp, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
     """One GET through the whole stack, as a server would make it: status and body."""
     scope = {
         "type": "http",
@@ -88,7 +94,7 @@ async def call(app: ASGIApp, cookie: bytes, path: str = "/") -> tuple[int, bytes
         "raw_path": path.encode("ascii"),
         "root_path": "",
         "query_string": b"",
-        "headers": [(b"host", b"bench"), (b"cookie", cookie)],
+        "headers": headers,
         "client": ("127.0.0.1", 50000),
         "server": ("bench", 80),
     }
@@ -438,7 +444,7 @@ async def compare(
             layers = await _layers_alone(guard, session_data, rounds)
         finally:
             await guard.shutdown()
-            await _drop(services, table_prefix, key_prefix)
+            await services.drop(table_prefix, key_prefix)
 
     def per_round(name: str, of: Callable[[_Timing], float]) -> list[float]:
         return [of(side) / of(bare) for side, bare in zip(times[name], times["bare"], strict=True)]
@@ -471,15 +477,6 @@ async def compare(
         layer_aa_seconds=layers[3],
         bare_cpu_seconds=statistics.median(cpu(timing) for timing in times["bare"]),
     )
-
-
-async def _drop(services: Services, table_prefix: str, key_prefix: str) -> None:
-    store = SQLStore.from_url(services.database_url, table_prefix=table_prefix)
-    try:
-        await store.drop()
-    finally:
-        await store.close()
-    await services.forget_keys(key_prefix)
 
 
 async def measure_hot_path(services: Services, *, quick: bool) -> list[Figure]:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from example_app.app import build_app
 from example_app.secrets_file import DevSecrets
 from nextens_guard import otp
-from nextens_guard.store.sql import SQLStore
+from nextens_guard.login import LOGIN_KEY
 
 from .hot_path import USER, call, session_cookie
 from .services import Services
@@ -119,23 +119,19 @@ async def measure_qr(services: Services, *, quick: bool) -> list[Figure]:
             [user.office_id], active=True, actor_id=None, now=datetime.now(UTC)
         )
         await guard.announce(f"user:{USER}")
-        first_visits = [
-            session_cookie(secrets.session_secret, {"user_id": USER}) for _ in range(pages)
-        ]
+        # A login the guard saw being made (at generation 0, before any enrollment): it
+        # may bind a phone without typing the password again.
+        login = {"user_id": USER, LOGIN_KEY: [USER, "a-login-of-the-bench", 0]}
+        first_visits = [session_cookie(secrets.session_secret, login) for _ in range(pages)]
         reloads = [
-            session_cookie(secrets.session_secret, {"user_id": USER, _ENROLLMENT_KEY: "bench"})
+            session_cookie(secrets.session_secret, {**login, _ENROLLMENT_KEY: "bench"})
         ] * pages
         await _pages(app, first_visits[:5] + reloads[:5])  # warm
         first, first_ticker = await _pages(app, first_visits)
         again, again_ticker = await _pages(app, reloads)
     finally:
         await guard.shutdown()
-        store = SQLStore.from_url(services.database_url, table_prefix=table_prefix)
-        try:
-            await store.drop()
-        finally:
-            await store.close()
-        await services.forget_keys(key_prefix)
+        await services.drop(table_prefix, key_prefix)
     uri = otp.provisioning_uri(otp.new_secret(), username=USER, issuer="Nextens")
     drawing: list[float] = []
     for _ in range(pages):

@@ -20,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from nextens_guard.store.sql import SQLStore
+
 __all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_REDIS_URL", "Services"]
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -59,6 +61,15 @@ class Services:
     def key_prefix(self, part: str) -> str:
         """A Redis key prefix of this run's ``part``; with ``:`` as ``_``, its table prefix."""
         return f"ngb_{self.run_id}_{part}"
+
+    async def drop(self, table_prefix: str, key_prefix: str) -> None:
+        """Remove a part's tables and its Redis keys."""
+        store = SQLStore.from_url(self.database_url, table_prefix=table_prefix)
+        try:
+            await store.drop()
+        finally:
+            await store.close()
+        await self.forget_keys(key_prefix)
 
     async def forget_keys(self, key_prefix: str) -> None:
         if self.redis_url is None:

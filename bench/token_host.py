@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi_users.jwt import generate_jwt
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from example_app.secrets_file import DevSecrets
 from example_fastapi_users.app import build_app
@@ -36,10 +36,9 @@ from nextens_guard.guard import Guard
 from nextens_guard.login import LOGIN_KEY
 from nextens_guard.marker import VERIFIED_KEY
 from nextens_guard.middleware import TwoFactorMiddleware
-from nextens_guard.store.sql import SQLStore
 
 from .fleet import Calls
-from .hot_path import enroll
+from .hot_path import enroll, request
 from .services import Services
 from .table import Figure
 
@@ -95,35 +94,9 @@ class MinimalTokenLayer:
 
 async def call(app: ASGIApp, token: str) -> tuple[int, bytes]:
     """One GET of the API with the bearer token, as a server would make it."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode("ascii"),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-    }
-    status = 0
-    body: list[bytes] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            body.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(body)
+    return await request(
+        app, PATH, [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
+    )
 
 
 async def _round(app: ASGIApp, token: str, requests: int) -> float:
@@ -229,7 +202,7 @@ async def compare(
         other_guard = other.guard
         if other_guard is not None:
             await other_guard.shutdown()
-        await _drop(services, table_prefix, key_prefix)
+        await services.drop(table_prefix, key_prefix)
 
     def per_round(name: str) -> list[float]:
         return [side / bare for side, bare in zip(times[name], times["bare"], strict=True)]
@@ -247,15 +220,6 @@ async def compare(
         calls_by_name=by_name,
         requests_counted=rounds * requests,
     )
-
-
-async def _drop(services: Services, table_prefix: str, key_prefix: str) -> None:
-    store = SQLStore.from_url(services.database_url, table_prefix=table_prefix)
-    try:
-        await store.drop()
-    finally:
-        await store.close()
-    await services.forget_keys(key_prefix)
 
 
 async def measure_token_host(

@@ -1,9 +1,11 @@
 """TwoFactorMiddleware: ASGI plumbing around the guard's one decision.
 
-It sits inside the host's SessionMiddleware, asks :meth:`Guard.decide` per request
-and acts on the answer: the host app, the guard's pages, a redirect to enrollment or
-the code prompt, or a 503 when a part is down. A verified request costs one call to
-the backend's ``authenticated_user_id`` (a session read) and two dictionary lookups.
+It sits inside the host's SessionMiddleware, or alone in front of a host whose login is
+a token (the guard then keeps a session per token, :mod:`.own_sessions`). It asks the
+guard per request and acts on the answer: the host app, the guard's pages, a redirect
+to enrollment or the code prompt (a JSON 401 for anything but a browser), or a 503
+when a part is down. A verified request costs the backend's ``authenticated_user_id``
+(a session read) and the proof's check against what this process holds.
 """
 
 from __future__ import annotations
@@ -130,31 +132,38 @@ class TwoFactorMiddleware:
         # case and every extra coroutine frame shows in its time.
         try:
             user_id = await self._host_backend.authenticated_user_id(scope)
-            # The decision's first step, the one a verified request ends at: the proof
-            # the session carries holds against what this process knows was revoked.
-            decision: Decision | None
-            if user_id is not None and self._proof_holds(session, user_id):
-                decision = PASS
-            else:
-                decision = self._decide_cached(user_id, session)
-                if decision is None:
-                    decision = await self.guard.decide(user_id, session)
+        except Exception as exc:
+            # Cannot tell who it is: fail closed, and say nothing secret.
+            logger.warning("two-step check unavailable: %s", type(exc).__name__)
+            await self._refuse(scope, receive, send, 503)
+            return
+        # The decision's first step, the one a verified request ends at: the proof the
+        # session carries holds against what this process knows was revoked.
+        if user_id is not None and self._proof_holds(session, user_id):
+            # The user the guard let through, for the host's routes (nextens_guard.fastapi).
+            scope[USER_ID_SCOPE_KEY] = user_id
+            await self.app(scope, receive, send)
+        else:
+            await self._decided(user_id, session, scope, receive, send)
+
+    async def _decided(
+        self, user_id: str | None, session: Session, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """The rest of the decision, for a request the proof did not settle, and what
+        follows from it: the host app, the host's own page watched, or the step."""
+        try:
+            decision = self._decide_cached(user_id, session)
+            if decision is None:
+                decision = await self.guard.decide(user_id, session)
         except Exception as exc:
             # Backend, database or Redis: fail closed, and say nothing secret.
             logger.warning("two-step check unavailable: %s", type(exc).__name__)
             await self._refuse(scope, receive, send, 503)
             return
         if decision is PASS:
-            # The user the guard let through, for the host's routes (nextens_guard.fastapi).
             scope[USER_ID_SCOPE_KEY] = user_id
             await self.app(scope, receive, send)
-        else:
-            await self._not_passed(decision, session, scope, receive, send)
-
-    async def _not_passed(
-        self, decision: Decision, session: Session, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        if decision is ANONYMOUS:
+        elif decision is ANONYMOUS:
             # The host's pages decide; one of them may log someone in.
             login_before = recorded(session)
             await self._host_watching(
@@ -200,19 +209,7 @@ class TwoFactorMiddleware:
         send = self._keeping(sessions, session, scope, receive, send)
         if special and await self._served_without_decision(path, scope, receive, send, session):
             return
-        try:
-            decision = self._decide_cached(user_id, session)
-            if decision is None:
-                decision = await self.guard.decide(user_id, session)
-        except Exception as exc:
-            logger.warning("two-step check unavailable: %s", type(exc).__name__)
-            await self._refuse(scope, receive, send, 503)
-            return
-        if decision is PASS:
-            scope[USER_ID_SCOPE_KEY] = user_id
-            await self.app(scope, receive, send)
-        else:
-            await self._not_passed(decision, session, scope, receive, send)
+        await self._decided(user_id, session, scope, receive, send)
 
     def _keeping(
         self, sessions: OwnSessions, session: OwnSession, scope: Scope, receive: Receive, send: Send

@@ -25,7 +25,12 @@ from example_app.demo_data import DEMO_PASSWORD
 from example_fastapi_users.guard_backend import FastAPIUsersBackend
 from example_fastapi_users.users import AUDIENCE, Login, demo_user_id
 from nextens_guard import GuardError
-from tests.second_host.test_fastapi_users_host import fastapi_users_app, log_in, person
+from tests.second_host.test_fastapi_users_host import (
+    fastapi_users_app,
+    https_client,
+    log_in,
+    person,
+)
 from tests.support import BROWSER_ACCEPT, Browser, Parts, browser
 
 JSON = {"accept": "application/json"}
@@ -74,22 +79,24 @@ class ApiClient:
 def api_client(
     app: ExampleApp, parts: Parts, *, beside: Browser | None = None
 ) -> Iterator[ApiClient]:
-    client = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    if beside is None:
-        with client:
-            yield ApiClient(client, parts.clock)
-        return
-    client.portal = beside.client.portal
-    try:
+    with https_client(app, beside=beside) as client:
         yield ApiClient(client, parts.clock)
-    finally:
-        client.close()
 
 
 def enrolled_rosa(rosa: Browser) -> str:
     log_in(rosa)
     secret, _ = rosa.enroll()
     return secret
+
+
+def verified_program(rosa: Browser, program: ApiClient) -> None:
+    """Rosa enrolls her phone in the browser; the program logs in as her and gives a code
+    with its token, which then reaches the API."""
+    secret = enrolled_rosa(rosa)
+    program.clock.advance(30)
+    program.log_in()
+    assert program.post("/2fa/verify", code=program.code(secret)).status_code == 200
+    assert program.get("/api/aangiften").status_code == 200
 
 
 def test_a_bearer_call_before_the_code_gets_json_and_never_a_redirect(parts: Parts) -> None:
@@ -141,11 +148,7 @@ def test_a_second_token_from_a_password_alone_waits_for_its_own_code(parts: Part
         api_client(app, parts, beside=rosa) as program,
         api_client(app, parts, beside=rosa) as other,
     ):
-        secret = enrolled_rosa(rosa)
-        parts.clock.advance(30)
-        program.log_in()
-        program.post("/2fa/verify", code=program.code(secret))
-        assert program.get("/api/aangiften").status_code == 200
+        verified_program(rosa, program)
 
         other.log_in()
         assert other.get("/api/aangiften").status_code == 401
@@ -190,11 +193,7 @@ def test_log_out_everywhere_ends_a_tokens_verification_on_every_process_within_a
 ) -> None:
     first, second = fastapi_users_app(shared), fastapi_users_app(shared)
     with person(first, shared) as rosa, api_client(second, shared) as program:
-        secret = enrolled_rosa(rosa)
-        shared.clock.advance(30)
-        program.log_in()
-        program.post("/2fa/verify", code=program.code(secret))
-        assert program.get("/api/aangiften").status_code == 200
+        verified_program(rosa, program)
 
         assert rosa.submit("/2fa/logout-everywhere").status_code == 303
 
@@ -213,11 +212,7 @@ def test_an_admins_reset_ends_a_tokens_verification_on_every_process_within_a_se
     ):
         log_in(ruben, "ruben")
         ruben.enroll()
-        secret = enrolled_rosa(rosa)
-        shared.clock.advance(30)
-        program.log_in()
-        program.post("/2fa/verify", code=program.code(secret))
-        assert program.get("/api/aangiften").status_code == 200
+        verified_program(rosa, program)
 
         rosa_id = rosa.get("/users/me", headers=JSON).json()["id"]
         assert ruben.submit(f"/2fa/users/{rosa_id}/reset").status_code == 303
@@ -229,11 +224,7 @@ def test_an_admins_reset_ends_a_tokens_verification_on_every_process_within_a_se
 def test_a_verified_token_costs_no_calls_on_a_warm_process(shared: Parts) -> None:
     app = fastapi_users_app(shared)
     with person(app, shared) as rosa, api_client(app, shared, beside=rosa) as program:
-        secret = enrolled_rosa(rosa)
-        shared.clock.advance(30)
-        program.log_in()
-        program.post("/2fa/verify", code=program.code(secret))
-        assert program.get("/api/aangiften").status_code == 200
+        verified_program(rosa, program)
 
         guard = app.guard
         assert guard is not None
@@ -276,11 +267,7 @@ def test_a_logout_the_guard_does_not_watch_ends_the_tokens_verification_when_the
 ) -> None:
     first, second = fastapi_users_app(shared), fastapi_users_app(shared)
     with person(first, shared) as rosa, api_client(second, shared) as program:
-        secret = enrolled_rosa(rosa)
-        shared.clock.advance(30)
-        program.log_in()
-        program.post("/2fa/verify", code=program.code(secret))
-        assert program.get("/api/aangiften").status_code == 200
+        verified_program(rosa, program)
         guard = first.guard
         assert guard is not None
         scope = {

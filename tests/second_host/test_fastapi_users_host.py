@@ -34,18 +34,25 @@ def fastapi_users_app(parts: Parts) -> ExampleApp:
 
 
 @contextmanager
-def person(app: ExampleApp, parts: Parts, *, beside: Browser | None = None) -> Iterator[Browser]:
-    # https: fastapi-users' cookie and the session cookie are Secure.
+def https_client(app: ExampleApp, *, beside: Browser | None = None) -> Iterator[TestClient]:
+    """A client of ``app`` over https (fastapi-users' cookie is Secure); ``beside`` another
+    person's, on the same running process."""
     client = TestClient(app, base_url="https://testserver", follow_redirects=False)
     if beside is None:
         with client:
-            yield Browser(client, parts.clock)
+            yield client
         return
     client.portal = beside.client.portal
     try:
-        yield Browser(client, parts.clock)
+        yield client
     finally:
         client.close()
+
+
+@contextmanager
+def person(app: ExampleApp, parts: Parts, *, beside: Browser | None = None) -> Iterator[Browser]:
+    with https_client(app, beside=beside) as client:
+        yield Browser(client, parts.clock)
 
 
 def log_in(browser: Browser, username: str = "rosa") -> None:
@@ -60,6 +67,16 @@ def log_in(browser: Browser, username: str = "rosa") -> None:
 def log_out(browser: Browser) -> None:
     assert browser.post("/auth/cookie/logout").status_code == 204
     assert COOKIE_NAME not in browser.client.cookies
+
+
+def enrolled_and_back(rosa: Browser) -> tuple[str, str]:
+    """Rosa enrolls her phone, logs out and logs in again: the code prompt is next.
+    Her secret and reset code."""
+    log_in(rosa)
+    enrolled = rosa.enroll()
+    log_out(rosa)
+    log_in(rosa)
+    return enrolled
 
 
 def me(browser: Browser, **headers: str) -> httpx.Response:
@@ -170,10 +187,7 @@ def test_a_user_who_lost_the_phone_recovers_with_the_reset_code_and_enrolls_agai
     parts: Parts,
 ) -> None:
     with person(fastapi_users_app(parts), parts) as rosa:
-        log_in(rosa)
-        old_secret, reset_code = rosa.enroll()
-        log_out(rosa)
-        log_in(rosa)
+        old_secret, reset_code = enrolled_and_back(rosa)
         assert me(rosa).json()["action"] == "verify"
 
         answer = rosa.submit("/2fa/recover", reset_code=reset_code)
@@ -195,10 +209,7 @@ def test_after_the_code_without_a_page_to_return_to_the_user_lands_on_the_hosts_
     parts: Parts,
 ) -> None:
     with person(fastapi_users_app(parts), parts) as rosa:
-        log_in(rosa)
-        secret, _ = rosa.enroll()
-        log_out(rosa)
-        log_in(rosa)
+        secret, _ = enrolled_and_back(rosa)
 
         answer = rosa.verify(secret)
 
