@@ -7,7 +7,9 @@ instead, the same count for the same work whatever else the machine does. Each s
 a process of its own under callgrind, which counts only while that process makes the
 same verified request ``REQUESTS`` times; a second process of the smallest layer is
 the A/A run. The figure is the guard's distance to the smallest layer, as ratios to
-the bare app, as ``bench.hot_path`` reports it in time.
+the bare app, as ``bench.hot_path`` reports it in time. The same four sides of the
+token host (``bench.token_host``: fastapi-users, a bearer token, the guard's state for
+the token in Redis) give the second figure.
 
 Needs valgrind (Debian's ``valgrind`` package) and Redis at ``REDIS_URL``: the guard
 decides a verified request from its proof alone only where revocations are shared.
@@ -35,12 +37,22 @@ REQUESTS = 1_000
 QUICK_REQUESTS = 200
 WARM_REQUESTS = 200
 SIDES = ("bare", "minimal", "minimal again", "guard")
+# The token host (fastapi-users, a bearer token), each side named as in bench.token_host.
+TOKEN_SIDES = {
+    "token bare": "bare",
+    "token minimal": "minimal",
+    "token minimal again": "minimal",
+    "token guard": "guarded",
+}
 GOAL = 0.01
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 async def _side(side: str, requests: int, redis_url: str, key_prefix: str) -> None:
     """Run in the process callgrind watches: set up, then count ``requests`` requests."""
+    if side in TOKEN_SIDES:
+        await _token_side(side, requests, redis_url, key_prefix)
+        return
     from example_app.app import build_app
     from example_app.secrets_file import DevSecrets
     from nextens_guard.login import LOGIN_KEY
@@ -82,6 +94,23 @@ async def _side(side: str, requests: int, redis_url: str, key_prefix: str) -> No
         _instrument("off")
     finally:
         await guard.shutdown()
+
+
+async def _token_side(side: str, requests: int, redis_url: str, key_prefix: str) -> None:
+    from .token_host import call, token_sides
+
+    folder = tempfile.mkdtemp(prefix="nextens-guard-instructions-")
+    async with token_sides(
+        database_url=f"sqlite:///{folder}/guard.sqlite3", redis_url=redis_url, key_prefix=key_prefix
+    ) as made:
+        app = made.sides[TOKEN_SIDES[side]]
+        for _ in range(WARM_REQUESTS):
+            status, _ = await call(app, made.token)
+        assert status == 200, f"{side} answered {status}"
+        _instrument("on")
+        for _ in range(requests):
+            await call(app, made.token)
+        _instrument("off")
 
 
 def _instrument(state: str) -> None:
@@ -139,43 +168,59 @@ async def measure_instructions(
     if services.redis_url is None:
         raise RuntimeError("the instruction count needs Redis (REDIS_URL)")
     requests = QUICK_REQUESTS if quick else REQUESTS
+    every = (*SIDES, *TOKEN_SIDES)
     counts: dict[str, float] = {}
     # Two at a time: one per core.
-    for pair in (SIDES[:2], SIDES[2:]):
+    for first in range(0, len(every), 2):
         running = {
-            side: _count(side, requests, services.redis_url, services.key_prefix(f"instr-{index}"))
-            for index, side in enumerate(pair)
+            side: _count(side, requests, services.redis_url, services.key_prefix(f"instr{index}"))
+            for index, side in enumerate(every[first : first + 2], start=first)
         }
         for side, process in running.items():
             counts[side] = await asyncio.to_thread(_per_request, process, requests)
-    for index in range(len(SIDES)):
-        await services.forget_keys(services.key_prefix(f"instr-{index}"))
-    bare = counts["bare"]
-    guard, minimal, again = (
-        counts["guard"] / bare,
-        counts["minimal"] / bare,
-        counts["minimal again"] / bare,
-    )
+    for index in range(len(every)):
+        await services.forget_keys(services.key_prefix(f"instr{index}"))
     return [
-        Figure(
-            what="verified request in CPU instructions: the guard's distance to the minimal layer",
-            value=guard - minimal,
-            goal=GOAL,
-            unit="x",
-            detail=(
-                f"callgrind, {requests:,} requests per side, each in a process of its own: "
-                f"bare {bare:,.0f}, minimal {counts['minimal']:,.0f} ({minimal:.4f}x), guard "
-                f"{counts['guard']:,.0f} ({guard:.4f}x) instructions per request; A/A (a "
-                f"second minimal process) {again - minimal:+.4f}x"
-            ),
-        )
+        _figure(
+            "verified request in CPU instructions: the guard's distance to the minimal layer",
+            counts,
+            requests,
+            "",
+        ),
+        _figure(
+            "the same on the token host (fastapi-users, a bearer token)",
+            counts,
+            requests,
+            "token ",
+        ),
     ]
+
+
+def _figure(what: str, counts: dict[str, float], requests: int, host: str) -> Figure:
+    bare = counts[f"{host}bare"]
+    guard, minimal, again = (
+        counts[f"{host}guard"] / bare,
+        counts[f"{host}minimal"] / bare,
+        counts[f"{host}minimal again"] / bare,
+    )
+    return Figure(
+        what=what,
+        value=guard - minimal,
+        goal=GOAL,
+        unit="x",
+        detail=(
+            f"callgrind, {requests:,} requests per side, each in a process of its own: "
+            f"bare {bare:,.0f}, minimal {counts[f'{host}minimal']:,.0f} ({minimal:.4f}x), "
+            f"guard {counts[f'{host}guard']:,.0f} ({guard:.4f}x) instructions per request; "
+            f"A/A (a second minimal process) {again - minimal:+.4f}x"
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_REQUESTS} requests a side")
-    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=(*SIDES, *TOKEN_SIDES), help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=REQUESTS, help=argparse.SUPPRESS)
     parser.add_argument("--redis-url", help=argparse.SUPPRESS)
     parser.add_argument("--key-prefix", help=argparse.SUPPRESS)

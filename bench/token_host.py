@@ -16,12 +16,13 @@ of the request aside) is counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import secrets as random
 import statistics
 import time
-from collections.abc import Container, Mapping
+from collections.abc import AsyncIterator, Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,7 @@ from .hot_path import enroll, request
 from .services import Services
 from .table import Figure
 
-__all__ = ["MinimalTokenLayer", "measure_token_host"]
+__all__ = ["MinimalTokenLayer", "TokenSides", "call", "measure_token_host", "token_sides"]
 
 PATH = "/api/aangiften"
 LOGIN_ID = "a-login-of-rosa"
@@ -125,19 +126,27 @@ def _api(app: ASGIApp) -> ASGIApp:
     return middleware.app
 
 
-async def compare(
-    services: Services, *, rounds: int, requests: int, key_prefix: str
-) -> TokenHostResult:
+@dataclass
+class TokenSides:
+    """The four sides, one verified token, and the guard that holds its proof."""
+
+    sides: dict[str, ASGIApp]
+    token: str
+    guard: Guard
+
+
+@contextlib.asynccontextmanager
+async def token_sides(
+    *, database_url: str, redis_url: str | None, key_prefix: str
+) -> AsyncIterator[TokenSides]:
+    """The token host's sides, the token verified as the code step leaves it: in the
+    guard's state in Redis, and in the minimal layer's dict."""
     secrets = DevSecrets.generate()
-    table_prefix = key_prefix.replace(":", "_") + "_"
-    options = {"table_prefix": table_prefix, "key_prefix": key_prefix}
+    options = {"table_prefix": key_prefix.replace(":", "_") + "_", "key_prefix": key_prefix}
     guarded = build_app(
-        database_url=services.database_url,
-        redis_url=services.redis_url,
-        secrets=secrets,
-        guard_options=options,
+        database_url=database_url, redis_url=redis_url, secrets=secrets, guard_options=options
     )
-    other = build_app(database_url=services.database_url, secrets=secrets, guard_options=options)
+    other = build_app(database_url=database_url, secrets=secrets, guard_options=options)
     guard = guarded.guard
     assert isinstance(guard, Guard)
     sessions = guard.own_sessions
@@ -148,10 +157,8 @@ async def compare(
         secrets.session_secret,
         3600,
     )
-    calls = Calls()
     try:
         generation = await enroll(guard, user_id)
-        # The token's state as the code step leaves it: its login and its proof.
         marker = [user_id, generation, int(time.time()), LOGIN_ID]
         state = {LOGIN_KEY: [user_id, LOGIN_ID, generation], VERIFIED_KEY: marker}
         key = sessions.key_of(token)
@@ -176,33 +183,47 @@ async def compare(
         for name, side in sides.items():
             status, body = await call(side, token)
             assert status == 200, f"the {name} side answered {status}: {body[:200]!r}"
-        for part, label in (
-            (guard.store, "store"),
-            (guard.ephemeral, "redis"),
-            (backend, "backend"),
-        ):
-            calls.watch(part, label)
-        for side in sides.values():  # warm every side alike
-            await _round(side, token, requests)
-        calls.count = 0
-        calls.by_name.clear()
-        times: dict[str, list[float]] = {name: [] for name in sides}
-        order = list(sides)
-        for index in range(rounds):
-            gc.collect()
-            turn = order[index % len(order) :] + order[: index % len(order)]
-            for name in turn:
-                times[name].append(await _round(sides[name], token, requests))
-                await asyncio.sleep(0)
-        counted, by_name = calls.count, dict(calls.by_name)
-        status, _ = await call(guarded, token)
-        assert status == 200, "the token stopped being verified"
+        yield TokenSides(sides, token, guard)
     finally:
         await guard.shutdown()
-        other_guard = other.guard
-        if other_guard is not None:
-            await other_guard.shutdown()
-        await services.drop(table_prefix, key_prefix)
+        if other.guard is not None:
+            await other.guard.shutdown()
+
+
+async def compare(
+    services: Services, *, rounds: int, requests: int, key_prefix: str
+) -> TokenHostResult:
+    calls = Calls()
+    try:
+        async with token_sides(
+            database_url=services.database_url,
+            redis_url=services.redis_url,
+            key_prefix=key_prefix,
+        ) as made:
+            sides, token, guard = made.sides, made.token, made.guard
+            for part, label in (
+                (guard.store, "store"),
+                (guard.ephemeral, "redis"),
+                (guard.host_backend, "backend"),
+            ):
+                calls.watch(part, label)
+            for side in sides.values():  # warm every side alike
+                await _round(side, token, requests)
+            calls.count = 0
+            calls.by_name.clear()
+            times: dict[str, list[float]] = {name: [] for name in sides}
+            order = list(sides)
+            for index in range(rounds):
+                gc.collect()
+                turn = order[index % len(order) :] + order[: index % len(order)]
+                for name in turn:
+                    times[name].append(await _round(sides[name], token, requests))
+                    await asyncio.sleep(0)
+            counted, by_name = calls.count, dict(calls.by_name)
+            status, _ = await call(sides["guarded"], token)
+            assert status == 200, "the token stopped being verified"
+    finally:
+        await services.drop(key_prefix.replace(":", "_") + "_", key_prefix)
 
     def per_round(name: str) -> list[float]:
         return [side / bare for side, bare in zip(times[name], times["bare"], strict=True)]
