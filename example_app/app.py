@@ -28,6 +28,7 @@ from nextens_guard import (
 from .backend import SESSION_USER_KEY, DemoBackend
 from .demo_data import ACTIVE_AT_START, OFFICES
 from .login import login, login_tokens, logout
+from .notifications import Notifications, notifications_page
 from .pages import HERE, render
 from .secrets_file import DevSecrets
 
@@ -62,16 +63,22 @@ def host_routes() -> list[BaseRoute]:
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/favicon.ico", favicon),
+        Route("/notifications", notifications_page),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
 
 def host_state(
-    state: State, backend: DemoBackend, guard: Guard | None, secrets: DevSecrets
+    state: State,
+    backend: DemoBackend,
+    guard: Guard | None,
+    secrets: DevSecrets,
+    notifications: Notifications | None = None,
 ) -> None:
     """What the shared pages read from ``request.app.state``; ``guard`` None without it."""
     state.backend = backend
     state.guard = guard
+    state.notifications = notifications
     state.login_tokens = login_tokens(secrets.session_secret)
 
 
@@ -143,11 +150,14 @@ def guard_settings(
     database_url: str,
     redis_url: str | None,
     options: Mapping[str, Any] | None = None,
+    notifications: Notifications | None = None,
 ) -> GuardSettings:
     """The example's guard settings; ``options`` win, so a test can pass more keys while
-    one rotates, or its own prefixes."""
+    one rotates, or its own prefixes, or its own ``on_event``."""
+    hook = {"on_event": notifications.on_event} if notifications is not None else {}
     return GuardSettings(
         **{
+            **hook,
             "secret_key": secrets.guard_secret,
             "encryption_keys": {secrets.key_id: secrets.encryption_key},
             "database_url": database_url,
@@ -171,10 +181,12 @@ def build_app(
     guard_options: Mapping[str, Any] | None = None,
 ) -> ExampleApp:
     backend = DemoBackend()
+    # The mails the app would send when someone's two-step verification changes.
+    notifications = Notifications() if guard else None
     core = (
         Guard(
             backend=backend,
-            settings=guard_settings(secrets, database_url, redis_url, guard_options),
+            settings=guard_settings(secrets, database_url, redis_url, guard_options, notifications),
         )
         if guard
         else None
@@ -184,7 +196,7 @@ def build_app(
         routes=[*host_routes(), WebSocketRoute("/ws/echo", echo)],
         lifespan=demo_lifespan(core, fresh=fresh),
     )
-    host_state(app.state, backend, core, secrets)
+    host_state(app.state, backend, core, secrets, notifications)
 
     # This is all it takes to put two-step verification in front of an app.
     inner: ASGIApp = app if core is None else TwoFactorMiddleware(app, guard=core)

@@ -20,6 +20,7 @@ from nextens_guard.fastapi import verified_user
 from .__main__ import prepare, serving_options
 from .app import ExampleApp, demo_lifespan, guard_settings, host_routes, host_state
 from .backend import DemoBackend
+from .notifications import Notifications
 from .secrets_file import DevSecrets
 
 
@@ -41,12 +42,14 @@ def build_app(
 ) -> ExampleApp:
     backend = DemoBackend()
     # One guard for the middleware, the route dependency and the demo data alike.
+    notifications = Notifications()
     guard = Guard(
-        backend=backend, settings=guard_settings(secrets, database_url, redis_url, guard_options)
+        backend=backend,
+        settings=guard_settings(secrets, database_url, redis_url, guard_options, notifications),
     )
 
     api = FastAPI(title="Nextens example (FastAPI)", lifespan=demo_lifespan(guard, fresh=fresh))
-    host_state(api.state, backend, guard, secrets)
+    host_state(api.state, backend, guard, secrets, notifications)
     # The host's own login, logout and dashboard: the very pages of the Starlette example.
     api.router.routes.extend(host_routes())
 

@@ -36,6 +36,9 @@ class Attempt:
     # After a failure that did not lock the user out: how many more wrong attempts in a
     # row they have before a lockout (max_failures minus their consecutive failures).
     remaining: int | None = None
+    # After a failure that was counted: the user's consecutive failures, this one too,
+    # so a lockout's audit event (and the mail the host sends for it) can say how many.
+    failures: int | None = None
 
     @property
     def accepted(self) -> bool:

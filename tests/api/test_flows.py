@@ -39,7 +39,7 @@ def test_rosa_enrolls_through_the_json_api_and_reaches_the_app(spa: Spa) -> None
     assert done.json() == {"next": "/2fa/enroll/finish?next=%2Faangifte"}
     finish = spa.state("/2fa/enroll/finish")
     assert finish["page"] == "finish"
-    assert len(finish["reset_code"]) == 20
+    assert len(finish["reset_code"]) == 24
     assert finish["reset_code_grouped"].replace("-", "") == finish["reset_code"]
     activated = spa.post("/2fa/enroll/finish?next=/aangifte")
     assert activated.json() == {"next": "/aangifte"}
@@ -97,7 +97,7 @@ def test_rosa_recovers_with_her_reset_code_and_sets_up_a_new_phone(spa: Spa) -> 
     spa.browser.post("/logout")
     spa.browser.login("rosa")
     assert spa.state("/2fa/recover")["verify_url"] == "/2fa/verify"
-    wrong = spa.post("/2fa/recover", reset_code="A" * 20)
+    wrong = spa.post("/2fa/recover", reset_code="A" * 24)
     assert (wrong.status_code, wrong.json()["error"], wrong.json()["field"]) == (
         400,
         "reset_code_wrong",

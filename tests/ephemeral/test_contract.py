@@ -47,7 +47,7 @@ async def test_a_code_is_accepted_once_per_user(backend: Backend) -> None:
     state = await backend.open()
 
     assert await succeed(state, step=STEP) == Attempt(Verdict.ACCEPTED)
-    assert await succeed(state, step=STEP) == Attempt(Verdict.REPLAYED, remaining=9)
+    assert await succeed(state, step=STEP) == Attempt(Verdict.REPLAYED, remaining=9, failures=1)
     assert await succeed(state, "bram", step=STEP) == Attempt(Verdict.ACCEPTED)
 
 
@@ -94,7 +94,7 @@ async def test_a_guessed_future_code_is_never_accepted_when_its_time_comes(
     state = await backend.open()
 
     # A wrong code that matched a later step: the clock-drift hint says so.
-    assert await fail(state, burn=STEP) == Attempt(Verdict.REJECTED, remaining=9)
+    assert await fail(state, burn=STEP) == Attempt(Verdict.REJECTED, remaining=9, failures=1)
 
     assert (await succeed(state, step=STEP)).verdict is Verdict.REPLAYED
     again = await state.settle(Purpose.RESET_CODE, "anna", HOME, correct=True, step=STEP)
@@ -121,7 +121,7 @@ async def test_a_burned_code_counts_as_a_failure(backend: Backend) -> None:
     assert (await fail(state, burn=STEP)).retry_after == 0
     replayed = await succeed(state, step=STEP)
 
-    assert replayed == Attempt(Verdict.REPLAYED, retry_after=1, remaining=0)
+    assert replayed == Attempt(Verdict.REPLAYED, retry_after=1, remaining=0, failures=2)
     assert (await succeed(state, step=STEP + 1)).verdict is Verdict.LOCKED
 
 
@@ -166,8 +166,10 @@ async def test_ten_wrong_codes_lock_the_user_out(backend: Backend) -> None:
     first_nine = [await fail(state) for _ in range(9)]
     tenth = await fail(state)
 
-    assert first_nine == [Attempt(Verdict.REJECTED, remaining=10 - n) for n in range(1, 10)]
-    assert tenth == Attempt(Verdict.REJECTED, retry_after=60, remaining=0)
+    assert first_nine == [
+        Attempt(Verdict.REJECTED, remaining=10 - n, failures=n) for n in range(1, 10)
+    ]
+    assert tenth == Attempt(Verdict.REJECTED, retry_after=60, remaining=0, failures=10)
     assert await state.retry_after(CODE, "anna", HOME) == 60
     assert await state.retry_after(CODE, "anna", ELSEWHERE) == 60
 
@@ -222,7 +224,7 @@ async def test_the_wait_grows_after_each_failure_past_the_limit(backend: Backend
     fourth = await fail(state)
 
     # Locked again at once, for twice as long.
-    assert fourth == Attempt(Verdict.REJECTED, retry_after=2, remaining=0)
+    assert fourth == Attempt(Verdict.REJECTED, retry_after=2, remaining=0, failures=4)
     assert await state.retry_after(CODE, "anna", HOME) == 2
     assert (await succeed(state, step=STEP)).verdict is Verdict.LOCKED
 

@@ -20,7 +20,19 @@ BAD_CODES = [
     "ï¿½½½½",
     "<script>",
 ]
-BAD_RESET_CODES = ["", "short", "X" * 19, "X" * 21, "Ö" * 20, "A" * 5000, "K7QF2-M9XDA-3HV8T-PZ4N!"]
+BAD_RESET_CODES = [
+    "",
+    "short",
+    "X" * 19,
+    "X" * 21,
+    "X" * 23,
+    "X" * 25,
+    "Ö" * 20,
+    "Ö" * 24,
+    "A" * 5000,
+    "K7QF2-M9XDA-3HV8T-PZ4N!",
+    "K7QF-2M9X-DA3H-V8TP-Z4NE-6RW!",
+]
 
 
 def at_the_code_prompt(user: Browser) -> str:

@@ -37,7 +37,7 @@ def test_enrollment_walks_through_install_scan_code_and_reset_code(user: Browser
     assert "data-totp-secret=" in scan.text
     secret, reset_code = user.enroll()
     assert len(secret) == 32
-    assert len(reset_code) == 20
+    assert len(reset_code) == 24  # 120 bits
     page = user.get("/")
     assert page.status_code == 200
     assert 'data-user="rosa"' in page.text

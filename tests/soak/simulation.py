@@ -138,7 +138,7 @@ def wrong_code(secret: str, step: int) -> str:
 
 def wrong_reset_code(right: str) -> str:
     while True:
-        code = "".join(secrets.choice(_RESET_ALPHABET) for _ in range(20))
+        code = "".join(secrets.choice(_RESET_ALPHABET) for _ in range(24))
         if code != right:
             return code
 

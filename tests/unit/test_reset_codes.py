@@ -19,24 +19,30 @@ from nextens_guard.reset_codes import (
 
 # Crockford's base32: digits and capitals without I, L, O and U.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE = "K7QF2M9XDA3HV8TPZ4NE"
-SHOWN = "K7QF2-M9XDA-3HV8T-PZ4NE"
+CODE = "K7QF2M9XDA3HV8TPZ4NE6RWB"
+SHOWN = "K7QF-2M9X-DA3H-V8TP-Z4NE-6RWB"
+# A code made before codes grew to 120 bits: 20 characters, shown in four groups of five.
+OLD_CODE = "K7QF2M9XDA3HV8TPZ4NE"
+OLD_SHOWN = "K7QF2-M9XDA-3HV8T-PZ4NE"
 # A code with every digit that has a look-alike letter.
-CODE_WITH_ZERO_AND_ONE = "10K7Q1F2M09XDA3HV8T0"
+CODE_WITH_ZERO_AND_ONE = "10K7Q1F2M09XDA3HV8T06RWB"
 
-codes = st.text(alphabet=ALPHABET, min_size=20, max_size=20)
+codes = st.text(alphabet=ALPHABET, min_size=24, max_size=24)
+old_codes = st.text(alphabet=ALPHABET, min_size=20, max_size=20)
 
 
 # Strength
 
 
-def test_a_reset_code_carries_at_least_80_random_bits() -> None:
+def test_a_reset_code_carries_at_least_112_random_bits() -> None:
+    # OWASP ASVS 5.0 V6.5.2: a lookup secret kept encrypted rather than hashed (the user
+    # may view it again) carries at least 112 bits.
     code = new_reset_code()
 
-    assert len(code) == 20
+    assert len(code) == 24
     assert set(code) <= set(ALPHABET)
     assert len(set(ALPHABET)) == 32
-    assert len(code) * math.log2(len(ALPHABET)) >= 80
+    assert len(code) * math.log2(len(ALPHABET)) >= 112
 
 
 def test_every_new_reset_code_is_different() -> None:
@@ -58,14 +64,18 @@ def test_a_new_reset_code_is_in_its_canonical_form() -> None:
 # How a reset code is shown
 
 
-def test_a_reset_code_is_shown_in_four_groups_of_five() -> None:
+def test_a_reset_code_is_shown_in_six_groups_of_four() -> None:
     assert format_reset_code(CODE) == SHOWN
 
 
 def test_every_new_reset_code_is_shown_grouped_with_hyphens() -> None:
     shown = format_reset_code(new_reset_code())
 
-    assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", shown)
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){5}", shown)
+
+
+def test_an_old_reset_code_is_shown_in_the_four_groups_of_five_its_owner_wrote_down() -> None:
+    assert format_reset_code(OLD_CODE) == OLD_SHOWN
 
 
 # How a reset code may be typed
@@ -78,13 +88,14 @@ def test_every_new_reset_code_is_shown_grouped_with_hyphens() -> None:
         CODE,
         SHOWN.lower(),
         CODE.lower(),
-        "k7qf2-M9XDA-3hv8t-PZ4NE",
-        "K7QF2 M9XDA 3HV8T PZ4NE",
-        "  K7QF2-M9XDA-3HV8T-PZ4NE  ",
-        "K7QF2 - M9XDA - 3HV8T - PZ4NE",
-        "K7QF2M9XDA-3HV8TPZ4NE",
-        "K7QF2_M9XDA.3HV8T\tPZ4NE",
-        "K7QF2\u00a0M9XDA\u00a03HV8T\u00a0PZ4NE",
+        "k7qf-2M9X-da3h-V8TP-z4ne-6RWB",
+        "K7QF 2M9X DA3H V8TP Z4NE 6RWB",
+        "  K7QF-2M9X-DA3H-V8TP-Z4NE-6RWB  ",
+        "K7QF - 2M9X - DA3H - V8TP - Z4NE - 6RWB",
+        "K7QF2M9XDA3H-V8TPZ4NE6RWB",
+        "K7QF_2M9X.DA3H\tV8TP-Z4NE 6RWB",
+        "K7QF\u00a02M9X\u00a0DA3H\u00a0V8TP\u00a0Z4NE\u00a06RWB",
+        "K7QF2-M9XDA-3HV8T-PZ4NE-6RWB",  # grouped in fives, as old codes were
     ],
 )
 def test_a_reset_code_is_accepted_in_any_case_with_or_without_separators(typed: str) -> None:
@@ -94,11 +105,31 @@ def test_a_reset_code_is_accepted_in_any_case_with_or_without_separators(typed: 
 @pytest.mark.parametrize(
     "typed",
     [
-        "IOK7QLF2MO9XDA3HV8TO",
-        "iok7qlf2mo9xda3hv8to",
-        "LOK7QIF2M09XDA3HV8TO",
-        "IOK7Q-LF2MO-9XDA3-HV8TO",
-        "lo k7qi f2mo 9xda 3hv8 t0",
+        OLD_SHOWN,
+        OLD_CODE,
+        OLD_SHOWN.lower(),
+        "k7qf2-M9XDA-3hv8t-PZ4NE",
+        "K7QF2 M9XDA 3HV8T PZ4NE",
+        "  K7QF2-M9XDA-3HV8T-PZ4NE  ",
+        "K7QF2 - M9XDA - 3HV8T - PZ4NE",
+        "K7QF2_M9XDA.3HV8T\tPZ4NE",
+        "K7QF2\u00a0M9XDA\u00a03HV8T\u00a0PZ4NE",
+    ],
+)
+def test_an_old_twenty_character_reset_code_is_still_accepted_however_it_is_typed(
+    typed: str,
+) -> None:
+    assert normalise_reset_code(typed) == OLD_CODE
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "IOK7QLF2MO9XDA3HV8TO6RWB",
+        "iok7qlf2mo9xda3hv8to6rwb",
+        "LOK7QIF2M09XDA3HV8TO6RWB",
+        "IOK7-QLF2-MO9X-DA3H-V8TO-6RWB",
+        "lo k7qi f2mo 9xda 3hv8 t06r wb",
     ],
 )
 def test_the_letters_o_i_and_l_are_read_as_the_digits_they_look_like(typed: str) -> None:
@@ -115,6 +146,11 @@ def test_the_letters_o_i_and_l_are_read_as_the_digits_they_look_like(typed: str)
         SHOWN[:-1],
         CODE + "A",
         SHOWN + "-A",
+        OLD_CODE[:-1],
+        OLD_CODE + "A",
+        CODE[:-2],  # 22: neither length
+        CODE[:21],
+        CODE + OLD_CODE,
         CODE[:-1] + "U",  # U is not in the alphabet
         CODE[:-1] + "!",
         CODE[:-1] + "*",
@@ -135,9 +171,10 @@ def test_a_reset_code_is_refused_when_too_short_too_long_or_foreign(typed: str) 
 @pytest.mark.parametrize(
     "typed",
     [
-        CODE[:19] + "\u017f",  # long s: upper-cases to S
-        CODE[:19] + "\u0131",  # dotless i: upper-cases to I, then read as 1
-        CODE[:18] + "\ufb00",  # ff ligature: upper-cases to FF, so 19 characters become 20
+        CODE[:23] + "\u017f",  # long s: upper-cases to S
+        CODE[:23] + "\u0131",  # dotless i: upper-cases to I, then read as 1
+        CODE[:22] + "\ufb00",  # ff ligature: upper-cases to FF, so 23 characters become 24
+        OLD_CODE[:18] + "\ufb00",  # the same for an old code's 20
     ],
 )
 def test_letters_that_are_not_ascii_are_refused_even_when_they_upper_case_to_ascii(
@@ -146,7 +183,7 @@ def test_letters_that_are_not_ascii_are_refused_even_when_they_upper_case_to_asc
     assert normalise_reset_code(typed) is None
 
 
-@given(codes)
+@given(st.one_of(codes, old_codes))
 def test_a_shown_reset_code_reads_back_as_the_code(code: str) -> None:
     assert normalise_reset_code(format_reset_code(code)) == code
     assert normalise_reset_code(format_reset_code(code).lower()) == code
@@ -156,7 +193,7 @@ def test_a_shown_reset_code_reads_back_as_the_code(code: str) -> None:
 def test_any_text_is_either_a_canonical_reset_code_or_refused(typed: str) -> None:
     code = normalise_reset_code(typed)
 
-    assert code is None or (len(code) == 20 and set(code) <= set(ALPHABET))
+    assert code is None or (len(code) in {20, 24} and set(code) <= set(ALPHABET))
 
 
 # Comparing
@@ -167,10 +204,17 @@ def test_the_same_reset_code_matches() -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["K7QF2M9XDA3HV8TPZ4NF", "A7QF2M9XDA3HV8TPZ4NE", CODE[:-1], CODE + "0", ""]
+    "typed",
+    ["K7QF2M9XDA3HV8TPZ4NE6RWC", "A7QF2M9XDA3HV8TPZ4NE6RWB", CODE[:-1], CODE + "0", "", OLD_CODE],
 )
 def test_a_different_reset_code_does_not_match(typed: str) -> None:
     assert not reset_codes_match(CODE, typed)
+
+
+def test_an_old_reset_code_matches_itself_and_no_new_code_that_begins_with_it() -> None:
+    assert reset_codes_match(OLD_CODE, OLD_CODE)
+    assert not reset_codes_match(OLD_CODE, CODE)
+    assert not reset_codes_match(OLD_CODE, OLD_CODE[:-1] + "F")
 
 
 def test_a_typed_reset_code_matches_once_normalised() -> None:

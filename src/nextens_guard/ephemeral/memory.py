@@ -164,8 +164,14 @@ class MemoryEphemeral(Ephemeral):
 
         self._wrote(now)
         if wait > 0:
-            return Attempt(verdict, retry_after=_whole_seconds(wait), remaining=0)
-        return Attempt(verdict, remaining=max(limits.max_failures - failures.count, 0))
+            return Attempt(
+                verdict, retry_after=_whole_seconds(wait), remaining=0, failures=failures.count
+            )
+        return Attempt(
+            verdict,
+            remaining=max(limits.max_failures - failures.count, 0),
+            failures=failures.count,
+        )
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:
         for purpose in purposes:

@@ -266,7 +266,7 @@ class RedisEphemeral(Ephemeral):
         if verdict in (Verdict.REJECTED, Verdict.REPLAYED):
             # settle.lua counted this failure: what is left before a lockout, as memory.py.
             left = 0 if wait > 0 else max(self._max_failures - failures, 0)
-            return Attempt(verdict, retry_after=wait, remaining=left)
+            return Attempt(verdict, retry_after=wait, remaining=left, failures=failures)
         return Attempt(verdict, retry_after=wait)
 
     async def clear(self, user_id: str, purposes: Collection[Purpose]) -> None:

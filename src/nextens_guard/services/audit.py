@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..store.base import AuditRecord, Store
 
-__all__ = ["Audit", "AuditEvent", "EventKind"]
+__all__ = ["Audit", "AuditEvent", "EventKind", "user_agent_of_request"]
 
 logger = logging.getLogger("nextens_guard.audit")
 
@@ -50,9 +52,41 @@ FOLDED_KINDS = frozenset(
 FOLD_WINDOW = timedelta(minutes=15)
 
 
-@dataclass(frozen=True, slots=True)
+# The browser's User-Agent of the guard page being served, for the hook alone: a mail
+# saying "a new phone was set up from Firefox on Windows" helps a user spot what they did
+# not do. The guard's pages set it around each request (web/pages.py); everything else
+# (the host's login, the CLI) leaves it None. A context variable rather than one more
+# argument beside ``address`` in every service: only the hook reads it, and the trail
+# does not store it.
+_USER_AGENT: ContextVar[str | None] = ContextVar("nextens_guard_user_agent", default=None)
+_MAX_USER_AGENT = 256
+
+
+@contextmanager
+def user_agent_of_request(raw: bytes | None) -> Iterator[None]:
+    """Events recorded inside carry this request's User-Agent, cut short and printable
+    (it is the browser's word, and it ends up in a mail)."""
+    text = None
+    if raw:
+        text = "".join(c for c in raw.decode("latin-1") if c.isprintable())[:_MAX_USER_AGENT]
+    token = _USER_AGENT.set(text or None)
+    try:
+        yield
+    finally:
+        _USER_AGENT.reset(token)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class AuditEvent:
-    """A security event as the host's hook receives it. It never holds a secret."""
+    """A security event as the host's hook receives it. It never holds a secret.
+
+    Everything a notification mail needs is filled in where the guard already has it in
+    hand, so the hook never costs a lookup on a request: the user's username and name
+    from the backend's :class:`GuardUser` the request was served for, the request's
+    client address and User-Agent. What the guard does not hold at that point (the
+    user's mail address, the office's name, an office's users after an office-wide
+    event) the hook looks up in the host's own data.
+    """
 
     kind: EventKind
     outcome: str
@@ -62,6 +96,16 @@ class AuditEvent:
     office_id: str | None = None
     address: str | None = None
     detail: str = ""
+    # The person the event is about, as the backend named them on this request.
+    subject_username: str | None = None
+    subject_name: str | None = None  # ``GuardUser.label``: the display name, or username
+    # The actor's name when the actor is a user other than the subject (an admin).
+    actor_name: str | None = None
+    user_agent: str | None = None
+    # For LOCKED_OUT: what failed, how many times in a row, and the wait in seconds.
+    failure_kind: EventKind | None = None
+    failures: int | None = None
+    retry_after: int | None = None
 
 
 class Audit:
@@ -84,6 +128,8 @@ class Audit:
                 subject_id=user.id,
                 office_id=user.office_id,
                 address=address,
+                subject_username=user.username,
+                subject_name=user.label,
             )
         )
 
@@ -108,6 +154,11 @@ class Audit:
                 office_id=user.office_id,
                 address=address,
                 detail=f"{kind.value}; retry_after={attempt.retry_after}" if locked else "",
+                subject_username=user.username,
+                subject_name=user.label,
+                failure_kind=kind if locked else None,
+                failures=attempt.failures,
+                retry_after=attempt.retry_after if locked else None,
             )
         )
 
@@ -137,6 +188,8 @@ class Audit:
         )
         if self._hook is None:
             return
+        if event.user_agent is None and (user_agent := _USER_AGENT.get()) is not None:
+            event = dataclasses.replace(event, user_agent=user_agent)
         try:
             await self._hook(event)
         except Exception:

@@ -88,6 +88,7 @@ class OfficeService:
         actor_id: str,
         address: str | None,
         now: datetime,
+        actor_name: str | None = None,
     ) -> None:
         # One event per office, so the admins of every linked office see it on their page.
         origin = status.office.id
@@ -102,6 +103,7 @@ class OfficeService:
                     office_id=office_id,
                     address=address,
                     detail="" if office_id == origin else f"via {origin}",
+                    actor_name=actor_name,
                 )
             )
 
@@ -125,7 +127,12 @@ class OfficeService:
             if generation is not None:
                 await self._audit.own(EventKind.ENROLLED, admin, address=address, at=now)
                 await self._record_for_group(
-                    EventKind.ACTIVATED, status, actor_id=admin.id, address=address, now=now
+                    EventKind.ACTIVATED,
+                    status,
+                    actor_id=admin.id,
+                    address=address,
+                    now=now,
+                    actor_name=admin.label,
                 )
         finally:
             # Also when a write failed: it may have landed, and no process may keep
@@ -157,10 +164,17 @@ class OfficeService:
 
     async def deactivate(self, admin: GuardUser, address: str) -> OfficeStatus:
         """Switch it off for the whole group and destroy every enrollment in it."""
-        return await self.deactivate_group(admin.office_id, actor_id=admin.id, address=address)
+        return await self.deactivate_group(
+            admin.office_id, actor_id=admin.id, address=address, actor_name=admin.label
+        )
 
     async def deactivate_group(
-        self, office_id: str, *, actor_id: str, address: str | None
+        self,
+        office_id: str,
+        *,
+        actor_id: str,
+        address: str | None,
+        actor_name: str | None = None,
     ) -> OfficeStatus:
         """Switch it off for the whole group of ``office_id``; every enrollment in it goes."""
         status = await self.status(office_id)
@@ -173,7 +187,12 @@ class OfficeService:
                 status.group_ids, users, actor_id=actor_id, now=now
             )
             await self._record_for_group(
-                EventKind.DEACTIVATED, status, actor_id=actor_id, address=address, now=now
+                EventKind.DEACTIVATED,
+                status,
+                actor_id=actor_id,
+                address=address,
+                now=now,
+                actor_name=actor_name,
             )
         finally:
             await self._announce(ALL_TOPIC)
@@ -220,9 +239,11 @@ class OfficeService:
 
     async def reset_user(self, admin: GuardUser, user: GuardUser, address: str) -> None:
         """Destroy the user's secret and reset code; every process voids their sessions."""
-        await self.reset_user_by(admin.id, user, address)
+        await self.reset_user_by(admin.id, user, address, actor_name=admin.label)
 
-    async def reset_user_by(self, actor_id: str, user: GuardUser, address: str | None) -> bool:
+    async def reset_user_by(
+        self, actor_id: str, user: GuardUser, address: str | None, *, actor_name: str | None = None
+    ) -> bool:
         """:meth:`reset_user` by any actor (an admin, the operator); whether it destroyed
         anything.
 
@@ -230,7 +251,7 @@ class OfficeService:
         """
         try:
             voided = await self._store.void_enrollments([user.id], now=self._settings.now())
-            await self._done_to(user, EventKind.RESET_BY_ADMIN, actor_id, address)
+            await self._done_to(user, EventKind.RESET_BY_ADMIN, actor_id, address, actor_name)
         finally:
             # Announced even when something after the write fails, so no process keeps
             # trusting a session of an enrollment that is gone.
@@ -239,7 +260,12 @@ class OfficeService:
         return bool(voided)
 
     async def log_out_everywhere(
-        self, actor_id: str, user: GuardUser, address: str | None
+        self,
+        actor_id: str,
+        user: GuardUser,
+        address: str | None,
+        *,
+        actor_name: str | None = None,
     ) -> int | None:
         """End every verified session of ``user`` on every process; their phone and reset
         code stay. The new generation, or None when they have nothing verified to end.
@@ -249,15 +275,23 @@ class OfficeService:
         try:
             generation = await self._store.end_verifications(user.id, now=self._settings.now())
             if generation is not None:
-                await self._done_to(user, EventKind.LOGGED_OUT_EVERYWHERE, actor_id, address)
+                await self._done_to(
+                    user, EventKind.LOGGED_OUT_EVERYWHERE, actor_id, address, actor_name
+                )
         finally:
             await self._announce(user_topic(user.id))
         return generation
 
     async def _done_to(
-        self, user: GuardUser, kind: EventKind, actor_id: str, address: str | None
+        self,
+        user: GuardUser,
+        kind: EventKind,
+        actor_id: str,
+        address: str | None,
+        actor_name: str | None,
     ) -> None:
-        """Audit what ``actor_id`` did to ``user``."""
+        """Audit what ``actor_id`` did to ``user``; ``actor_name`` when the actor is a user
+        the request already named, never looked up for the event."""
         await self._audit.record(
             AuditEvent(
                 kind=kind,
@@ -267,6 +301,9 @@ class OfficeService:
                 subject_id=user.id,
                 office_id=user.office_id,
                 address=address,
+                subject_username=user.username,
+                subject_name=user.label,
+                actor_name=actor_name,
             )
         )
 

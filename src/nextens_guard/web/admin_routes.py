@@ -88,7 +88,7 @@ class AdminRoutes:
             return self._kit.rendering.render(request, "logout_everywhere.html", **values)
         await self._kit.forms.read(request, "logout_everywhere.html", values)
         generation = await self._office.log_out_everywhere(
-            admin.id, row.user, client_address(request)
+            admin.id, row.user, client_address(request), actor_name=admin.label
         )
         if generation is not None and row.user.id == admin.id:
             # Their own sessions elsewhere end; this one, where they asked, stays.

@@ -134,6 +134,19 @@ _STRING: dict[str, Any] = {"type": "string"}
 _NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
 _INTEGER: dict[str, Any] = {"type": "integer"}
 _BOOLEAN: dict[str, Any] = {"type": "boolean"}
+# A code made since codes grew to 120 bits has 24 characters; one made before, 20. Both
+# recover their owner until the next enrollment, so the office page may show either.
+_RESET_CODE: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^([0-9A-HJKMNP-TV-Z]{4}){5,6}$",
+    "description": "the reset code, 24 characters of Crockford's base32 (20 for a code "
+    "made by version 0.1)",
+}
+_RESET_CODE_GROUPED: dict[str, Any] = {
+    "type": "string",
+    "description": "the same, grouped for reading: six groups of four (an older code: "
+    "four groups of five)",
+}
 _OFFICE: dict[str, Any] = {
     "type": "object",
     "required": ["id", "name"],
@@ -328,8 +341,8 @@ PAGES: dict[str, PageView] = {
         {
             **_STEP,
             "action": _STRING,
-            "reset_code": _STRING,
-            "reset_code_grouped": _STRING,
+            "reset_code": _RESET_CODE,
+            "reset_code_grouped": _RESET_CODE_GROUPED,
             "linked_offices": _OFFICES,
         },
         _with(
@@ -383,8 +396,8 @@ PAGES: dict[str, PageView] = {
         "reset_code",
         {
             "action": _STRING,
-            "reset_code": _NULLABLE_STRING,
-            "reset_code_grouped": _NULLABLE_STRING,
+            "reset_code": {**_RESET_CODE, "type": ["string", "null"]},
+            "reset_code_grouped": {**_RESET_CODE_GROUPED, "type": ["string", "null"]},
         },
         _picked(
             action="form_action",

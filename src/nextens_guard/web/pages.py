@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..backend import BackendError
 from ..errors import ServiceUnavailable
 from ..http import SecurityHeaders
+from ..services.audit import user_agent_of_request
 from .admin_routes import AdminRoutes
 from .help_routes import HelpRoutes
 from .kit import Kit
@@ -73,7 +74,9 @@ class GuardPages:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request for a path at or below the prefix, with the host's scope."""
         scope[HOST_ROOT_KEY] = scope.get("root_path", "")
-        await self._app(scope, receive, send)
+        user_agent = next((v for k, v in scope.get("headers", ()) if k == b"user-agent"), None)
+        with user_agent_of_request(user_agent):
+            await self._app(scope, receive, send)
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
         """Answer a request the guard cannot serve now (a 503 when a part is down): the

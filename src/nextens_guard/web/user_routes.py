@@ -144,7 +144,7 @@ class UserRoutes:
             return self._kit.rendering.render(request, "logout_everywhere.html", **values)
         await self._kit.forms.read(request, "logout_everywhere.html", values)
         generation = await self._guard.office.log_out_everywhere(
-            user.id, user, client_address(request)
+            user.id, user, client_address(request), actor_name=user.label
         )
         if generation is not None:
             self._guard.mark_verified(request.session, user.id, generation)
