@@ -464,3 +464,30 @@ def test_a_deactivation_on_one_process_ends_the_trust_on_the_other(shared: Parts
         sent = bram_elsewhere.get("/")
         assert location(sent).startswith("/2fa/verify")
         assert bram_elsewhere.get(location(sent)).status_code == 200
+
+
+def test_a_single_page_app_trusts_the_browser_and_is_let_by_with_next(parts: Parts) -> None:
+    app = parts.app()
+    json = {"accept": "application/json"}
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+        allow_trust(anna, "2")
+        bram.login("bram")
+        secret, _ = bram.enroll()
+        log_in_again(bram)
+        prompt = bram.get("/2fa/verify", headers=json).json()
+        assert prompt["trust_days"] == 2
+        bram.clock.advance(30)
+        answer = bram.post(
+            "/2fa/verify",
+            json={"code": bram.code(secret), "trust": "on", "csrf_token": prompt["csrf_token"]},
+            headers=json,
+        )
+        assert answer.status_code == 200
+        assert answer.json() == {"next": "/"}
+        assert bram.client.cookies.get(TRUST_COOKIE)
+        log_in_again(bram)
+        again = bram.get("/2fa/verify", headers=json)
+        assert again.status_code == 200
+        assert again.json() == {"next": "/"}
+        assert bram.get("/", headers=json).status_code == 200
