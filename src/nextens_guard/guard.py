@@ -260,8 +260,9 @@ class Guard:
 
         Called after the change is written (a reset, a recovery, a new phone, "log out
         everywhere", a deactivation), and also when the write failed, since it may have
-        landed. Their trusted browsers go from the lists too. When the store cannot tell the generation, the floor is unknown and
-        every process checks those users' sessions against the store until it expires.
+        landed. Their trusted browsers go from the lists too. When the store cannot tell
+        the generation, the floor is unknown and every process checks those users'
+        sessions against the store until it expires.
         """
         if not user_ids:
             return

@@ -119,7 +119,6 @@ class TrustRoutes:
             "max_days": MAX_TRUST_DAYS,
             "linked": ", ".join(o.name for o in status.linked) or None,
             "linked_offices": status.linked,
-            "field_errors": {},
         }
         if request.method == "GET":
             return self._kit.rendering.render(request, "office_trust.html", **values)
