@@ -491,3 +491,27 @@ def test_a_single_page_app_trusts_the_browser_and_is_let_by_with_next(parts: Par
         assert again.status_code == 200
         assert again.json() == {"next": "/"}
         assert bram.get("/", headers=json).status_code == 200
+
+
+def test_the_most_careful_office_of_a_group_decides(parts: Parts) -> None:
+    """Utrecht never chose (as an office linked after Anna saved would): off for all."""
+    app = parts.app()
+    guard = app.guard
+    assert guard is not None
+    with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
+        activate_office(anna)
+
+        async def amsterdam_alone() -> None:
+            await guard.store.set_trust_policy(
+                ["amsterdam"], max_days=7, actor_id="anna", now=guard.settings.now()
+            )
+
+        portal = anna.client.portal
+        assert portal is not None
+        portal.call(amsterdam_alone)
+        bram.login("bram")
+        bram.enroll()
+        log_in_again(bram)
+        assert "data-trust-browser" not in bram.get("/2fa/verify").text
+        allow_trust(anna)
+        assert "data-trust-browser" in bram.get("/2fa/verify").text
