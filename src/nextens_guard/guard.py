@@ -37,6 +37,7 @@ from .services.office import OfficeService
 from .services.passwords import PasswordCheck
 from .services.policy import PolicyService
 from .services.recovery import RecoveryService
+from .services.trust import TrustService
 from .services.verification import CodeChecker, VerificationService
 from .settings import GuardSettings
 from .state import USER_TOPIC, StateCache, UserState
@@ -139,6 +140,9 @@ class Guard:
             settings=settings,
             announce=self.announce,
             revoke=self.revoke,
+        )
+        self.trust = TrustService(
+            store=self.store, policy=self.policy, audit=self.audit, settings=settings
         )
         self.revocations = Revocations(
             self.ephemeral, seconds=settings.verified_max_age_seconds, clock=settings.clock
@@ -256,8 +260,9 @@ class Guard:
 
         Called after the change is written (a reset, a recovery, a new phone, "log out
         everywhere", a deactivation), and also when the write failed, since it may have
-        landed. When the store cannot tell the generation, the floor is unknown and
-        every process checks those users' sessions against the store until it expires.
+        landed. Their trusted browsers go from the lists too. When the store cannot tell
+        the generation, the floor is unknown and every process checks those users'
+        sessions against the store until it expires.
         """
         if not user_ids:
             return
@@ -270,6 +275,12 @@ class Guard:
         for user_id in user_ids:
             self.cache.invalidate(USER_TOPIC + user_id)
         await self.revocations.raise_floors(floors)
+        try:
+            # Their trusted browsers are void already (bound to the old generation);
+            # this only clears them from the lists.
+            await self.trust.end_for(user_ids)
+        except Exception as exc:
+            logger.warning("trusted browsers not cleared: %s", type(exc).__name__)
 
     async def state_of(self, user_id: str) -> UserState:
         state = self.cache.get(user_id)

@@ -129,6 +129,10 @@ class GuardSettings:
     # before the answer leaves: a host with server-side sessions gives the session a
     # new id there, so an id fixed before the second step is not the one used after it.
     on_verified: Callable[[MutableMapping[str, Any]], Awaitable[None]] | None = None
+    # Whether the trusted-browser cookie is marked Secure; None: when the request came
+    # over https, so the example app on http://127.0.0.1 works and a server behind TLS
+    # (with the proxy headers passed on, as for the host's own cookies) gets Secure.
+    trust_cookie_secure: bool | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     def __post_init__(self) -> None:

@@ -65,6 +65,7 @@ def test_the_description_is_served_to_anyone(spa: Spa) -> None:
     assert set(verify) == {"get", "post"}
     assert verify["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"] == {
         "code": {"type": "string"},
+        "trust": {"type": "string"},
         "csrf_token": {"type": "string"},
     }
     assert set(verify["post"]["responses"]) >= {"200", "400", "401", "403", "429"}

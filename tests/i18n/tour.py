@@ -53,6 +53,11 @@ PAGES = (
     "activate_password_error",
     "activate_code",
     "activate_finish",
+    "office_trust",
+    "office_trust_error",
+    "verify_trust",
+    "trusted_browsers",
+    "user_trusted_browsers",
 )
 # The pages that show a reset code.
 RESET_CODE_PAGES = ("enroll_finish", "reset_code_shown", "activate_finish")
@@ -137,7 +142,7 @@ def walk(parts: Parts, language: str) -> Tour:
 
         # ruben manages Rotterdam's users.
         ruben.login("ruben")
-        enroll(ruben)
+        ruben_secret = enroll(ruben)
         tour.keep("office_admin", ruben.get("/2fa/office"))
         tour.keep("users", ruben.get("/2fa/users"))
         tour.keep("user", ruben.get("/2fa/users/rosa"))
@@ -152,6 +157,8 @@ def walk(parts: Parts, language: str) -> Tour:
         tour.keep(
             "enroll_password_error", rosa.submit("/2fa/enroll/password", password="not-it"), 400
         )
+
+        trust_browsers(tour, ruben, ruben_secret)
 
         # anna switches it on for Amsterdam and Utrecht.
         anna.login("anna")
@@ -176,3 +183,27 @@ def walk(parts: Parts, language: str) -> Tour:
         assert anna.submit("/2fa/office/activate/code", code=code).status_code == 303
         tour.keep("activate_finish", anna.get("/2fa/office/activate/finish"))
     return tour
+
+
+def trust_browsers(tour: Tour, ruben: Browser, secret: str) -> None:
+    """Ruben allows trusted browsers for Rotterdam; his next login offers it, he takes it."""
+    tour.keep("office_trust", ruben.get("/2fa/office/trust"))
+    tour.keep(
+        "office_trust_error",
+        ruben.submit("/2fa/office/trust", trust="on", trust_days="31", password=DEMO_PASSWORD),
+        400,
+    )
+    assert (
+        ruben.submit(
+            "/2fa/office/trust", trust="on", trust_days="7", password=DEMO_PASSWORD
+        ).status_code
+        == 303
+    )
+    ruben.post("/logout")
+    ruben.login("ruben")
+    tour.keep("verify_trust", ruben.get("/2fa/verify"))
+    ruben.clock.advance(30)
+    trusted = ruben.submit("/2fa/verify", code=ruben.code(secret), trust="on")
+    assert trusted.status_code == 303
+    tour.keep("trusted_browsers", ruben.get("/2fa/browsers"))
+    tour.keep("user_trusted_browsers", ruben.get("/2fa/users/rosa/browsers"))

@@ -36,6 +36,11 @@ class EventKind(enum.StrEnum):
     DEACTIVATED = "deactivated"
     # Not about one office: every stored secret sealed again under the current key.
     KEYS_ROTATED = "keys_rotated"
+    # Trusted browsers: the office's setting, one trusted, one used at a login, removed.
+    TRUST_POLICY_CHANGED = "trust_policy_changed"
+    BROWSER_TRUSTED = "browser_trusted"
+    TRUSTED_BROWSER_USED = "trusted_browser_used"
+    TRUSTED_BROWSER_REMOVED = "trusted_browser_removed"
 
 
 # Events a user can cause again and again without failing anything, so no lockout
@@ -47,7 +52,13 @@ class EventKind(enum.StrEnum):
 # admin's list still shows everything else. Failures are not folded: lockouts bound
 # them, and each one shows. The host's hook still receives every event, one by one.
 FOLDED_KINDS = frozenset(
-    {EventKind.ENROLLMENT_STARTED, EventKind.VERIFIED, EventKind.RESET_CODE_VIEWED}
+    {
+        EventKind.ENROLLMENT_STARTED,
+        EventKind.VERIFIED,
+        EventKind.RESET_CODE_VIEWED,
+        # A login of a trusted browser, like a login with a code.
+        EventKind.TRUSTED_BROWSER_USED,
+    }
 )
 FOLD_WINDOW = timedelta(minutes=15)
 

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["AuditRecord", "EnrollmentRecord", "SealedValues", "Store"]
+__all__ = ["AuditRecord", "EnrollmentRecord", "SealedValues", "Store", "TrustRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,26 @@ class SealedValues:
     reset_code: bytes | None
     pending_secret: bytes | None
     pending_reset_code: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrustRecord:
+    """One browser a user trusts to skip the code prompt after their password.
+
+    ``id`` is public (it names the record on the pages); the browser's cookie holds a
+    separate secret the store keeps only as a keyed hash. The record counts only while
+    the user's enrollment keeps ``generation``: a reset, a recovery, a new phone, a
+    deactivation and "log out everywhere" all change it.
+    """
+
+    id: str
+    user_id: str
+    generation: int
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = None
+    user_agent: str = ""
+    address: str | None = None
 
 
 class Store(ABC):
@@ -208,6 +228,42 @@ class Store(ABC):
     async def set_offices_active(
         self, office_ids: Collection[str], *, active: bool, actor_id: str | None, now: datetime
     ) -> None: ...
+
+    # Trusted browsers
+
+    @abstractmethod
+    async def trust_policies(self, office_ids: Collection[str]) -> dict[str, int]:
+        """The most days an office lets a browser be trusted (0: not at all), for each of
+        these offices that ever set it."""
+
+    @abstractmethod
+    async def set_trust_policy(
+        self, office_ids: Collection[str], *, max_days: int, actor_id: str | None, now: datetime
+    ) -> None: ...
+
+    @abstractmethod
+    async def add_trust(self, record: TrustRecord, *, token_hash: str) -> None: ...
+
+    @abstractmethod
+    async def trust_by_token(self, token_hash: str) -> TrustRecord | None: ...
+
+    @abstractmethod
+    async def touch_trust(self, trust_id: str, *, now: datetime) -> None: ...
+
+    @abstractmethod
+    async def list_trusts(self, user_id: str) -> list[TrustRecord]:
+        """The user's trusted browsers, newest first, expired ones too."""
+
+    @abstractmethod
+    async def remove_trusts(
+        self,
+        user_ids: Collection[str],
+        *,
+        trust_id: str | None = None,
+        before: datetime | None = None,
+    ) -> int:
+        """Delete these users' trusted browsers: only ``trust_id`` when given, only those
+        expired by ``before`` when given; how many went."""
 
     # Audit
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    delete,
     event,
     or_,
     select,
@@ -42,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.dml import Insert
 
 from ..errors import GuardError, ServiceUnavailable
-from .base import AuditRecord, EnrollmentRecord, SealedValues, Store
+from .base import AuditRecord, EnrollmentRecord, SealedValues, Store, TrustRecord
 
 __all__ = ["SQLStore"]
 
@@ -240,6 +241,31 @@ class SQLStore(Store):
         # Index names live in one namespace per schema on PostgreSQL, hence the prefix.
         Index(f"{table_prefix}audit_office_at", self._events.c.office_id, self._events.c.at)
         Index(f"{table_prefix}audit_subject_at", self._events.c.subject_id, self._events.c.at)
+        # Tables of their own rather than columns on the ones above: a database made by
+        # an earlier release gains them at setup, where a new column would need a migration.
+        self._trust_policies = Table(
+            f"{table_prefix}trust_policies",
+            self._metadata,
+            Column("office_id", String(255), primary_key=True),
+            Column("max_days", Integer, nullable=False),
+            Column("changed_at", _UTCDateTime, nullable=False),
+            Column("changed_by", String(255), nullable=True),
+        )
+        self._trusts = Table(
+            f"{table_prefix}trusted_browsers",
+            self._metadata,
+            Column("id", String(64), primary_key=True),
+            # A keyed hash of the cookie's secret: a copy of the table opens no browser.
+            Column("token_hash", String(128), nullable=False, unique=True),
+            Column("user_id", String(255), nullable=False),
+            Column("generation", BigInteger, nullable=False),
+            Column("created_at", _UTCDateTime, nullable=False),
+            Column("last_used_at", _UTCDateTime, nullable=True),
+            Column("expires_at", _UTCDateTime, nullable=False),
+            Column("user_agent", String(255), nullable=False),
+            Column("address", Text, nullable=True),
+        )
+        Index(f"{table_prefix}trusted_user", self._trusts.c.user_id, self._trusts.c.created_at)
 
     @classmethod
     def from_url(cls, url: str, *, table_prefix: str = DEFAULT_TABLE_PREFIX) -> SQLStore:
@@ -698,6 +724,108 @@ class SQLStore(Store):
             await self._set_active(
                 conn, office_ids, active=active, actor_id=actor_id, now=_utc(now)
             )
+
+    # Trusted browsers
+
+    async def trust_policies(self, office_ids: Collection[str]) -> dict[str, int]:
+        t = self._trust_policies
+        policies: dict[str, int] = {}
+        async with self._transaction("trust_policies") as conn:
+            for chunk in _chunks(office_ids):
+                result = await conn.execute(
+                    select(t.c.office_id, t.c.max_days).where(t.c.office_id.in_(chunk))
+                )
+                policies.update((row.office_id, int(row.max_days)) for row in result)
+        return policies
+
+    async def set_trust_policy(
+        self, office_ids: Collection[str], *, max_days: int, actor_id: str | None, now: datetime
+    ) -> None:
+        now = _utc(now)
+        async with self._transaction("set_trust_policy") as conn:
+            # Sorted chunks, as _set_active: overlapping groups lock rows in one order.
+            for chunk in _chunks(office_ids):
+                rows = [
+                    {
+                        "office_id": office_id,
+                        "max_days": max_days,
+                        "changed_at": now,
+                        "changed_by": actor_id,
+                    }
+                    for office_id in chunk
+                ]
+                await conn.execute(
+                    self._upsert(
+                        self._trust_policies, rows, update=("max_days", "changed_at", "changed_by")
+                    )
+                )
+
+    @staticmethod
+    def _trust(row: Any) -> TrustRecord:
+        return TrustRecord(
+            id=row.id,
+            user_id=row.user_id,
+            generation=int(row.generation),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            user_agent=row.user_agent,
+            address=row.address,
+        )
+
+    async def add_trust(self, record: TrustRecord, *, token_hash: str) -> None:
+        async with self._transaction("add_trust") as conn:
+            await conn.execute(
+                self._trusts.insert().values(
+                    id=record.id,
+                    token_hash=token_hash,
+                    user_id=record.user_id,
+                    generation=record.generation,
+                    created_at=_utc(record.created_at),
+                    last_used_at=None if record.last_used_at is None else _utc(record.last_used_at),
+                    expires_at=_utc(record.expires_at),
+                    user_agent=record.user_agent[:255],
+                    address=record.address,
+                )
+            )
+
+    async def trust_by_token(self, token_hash: str) -> TrustRecord | None:
+        t = self._trusts
+        async with self._transaction("trust_by_token") as conn:
+            row = (await conn.execute(select(t).where(t.c.token_hash == token_hash))).first()
+        return None if row is None else self._trust(row)
+
+    async def touch_trust(self, trust_id: str, *, now: datetime) -> None:
+        t = self._trusts
+        async with self._transaction("touch_trust") as conn:
+            await conn.execute(update(t).where(t.c.id == trust_id).values(last_used_at=_utc(now)))
+
+    async def list_trusts(self, user_id: str) -> list[TrustRecord]:
+        t = self._trusts
+        stmt = select(t).where(t.c.user_id == user_id).order_by(t.c.created_at.desc(), t.c.id)
+        async with self._transaction("list_trusts") as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [self._trust(row) for row in rows]
+
+    async def remove_trusts(
+        self,
+        user_ids: Collection[str],
+        *,
+        trust_id: str | None = None,
+        before: datetime | None = None,
+    ) -> int:
+        t = self._trusts
+        removed = 0
+        async with self._transaction("remove_trusts") as conn:
+            for chunk in _chunks(user_ids):
+                stmt = delete(t).where(t.c.user_id.in_(chunk))
+                if trust_id is not None:
+                    stmt = stmt.where(t.c.id == trust_id)
+                if before is not None:
+                    stmt = stmt.where(t.c.expires_at <= _utc(before))
+                result = await conn.execute(stmt.returning(t.c.id))
+                removed += len(result.all())
+        return removed
 
     # Audit
 

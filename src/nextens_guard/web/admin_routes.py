@@ -72,6 +72,8 @@ class AdminRoutes:
             may_reset=self._office.may_reset(admin, row.user),
             notice=notice,
             last_verified=last_verified_at,
+            browsers=await self._kit.guard.trust.live(row.user.id),
+            browsers_url=_user_url(request, row, "/browsers"),
         )
 
     async def log_out_everywhere(self, request: Request) -> Response:

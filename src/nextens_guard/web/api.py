@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse
 from ..backend import Office
 from ..services.office import UserOverview
 from ..services.people import Named
-from ..store.base import AuditRecord
+from ..store.base import AuditRecord, TrustRecord
 
 __all__ = [
     "CSRF_HEADER",
@@ -188,6 +188,23 @@ _EVENT: dict[str, Any] = {
     },
 }
 _STEP = {"step": _INTEGER, "total": _INTEGER}
+_NULLABLE_TIME: dict[str, Any] = {**_NULLABLE_STRING, "format": "date-time"}
+_TRUSTED_BROWSER: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "browser", "created", "last_used", "expires", "address"],
+    "properties": {
+        "id": _STRING,
+        # "Firefox · Windows"; empty when the browser named none we know.
+        "browser": _STRING,
+        "created": {"type": "string", "format": "date-time"},
+        "last_used": _NULLABLE_TIME,
+        "expires": {"type": "string", "format": "date-time"},
+        "address": _NULLABLE_STRING,
+    },
+}
+_TRUSTED_BROWSERS: dict[str, Any] = {"type": "array", "items": _TRUSTED_BROWSER}
+# The days a trust may last, as the office set it; null when the office does not allow it.
+_TRUST_DAYS: dict[str, Any] = {"type": ["integer", "null"], "minimum": 1, "maximum": 30}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +258,21 @@ def _user(row: UserOverview) -> dict[str, Any]:
         if (last_verified := last_verified_at(row))
         else None,
     }
+
+
+def _trusted_browser(record: TrustRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "browser": record.user_agent,
+        "created": record.created_at.isoformat(),
+        "last_used": record.last_used_at.isoformat() if record.last_used_at else None,
+        "expires": record.expires_at.isoformat(),
+        "address": record.address,
+    }
+
+
+def _trusted_browsers(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [_trusted_browser(record) for record in values.get("browsers") or ()]
 
 
 def _event(event: AuditRecord, people: Mapping[str, Named]) -> dict[str, Any]:
@@ -298,6 +330,7 @@ def _office_page(values: Mapping[str, Any]) -> dict[str, Any]:
         "linked_offices": _offices(status.linked),
         "may_manage": values["is_admin"],
         "enrolled": values["enrolled"],
+        "trust_days": values.get("trust_days") or None,
         "events": [_event(event, values["people"]) for event in values["events"]],
         "notice": values["notice"],
     }
@@ -358,8 +391,16 @@ PAGES: dict[str, PageView] = {
     ),
     "verify.html": PageView(
         "verify",
-        {"action": _STRING, "recover_url": _STRING},
-        _picked(action="form_action", recover_url="recover_url"),
+        {
+            "action": _STRING,
+            "recover_url": _STRING,
+            "trust_days": {
+                **_TRUST_DAYS,
+                "description": "the days a `trust` field of `on` trusts this browser; "
+                "null: not offered, and the field is ignored",
+            },
+        },
+        _picked(action="form_action", recover_url="recover_url", trust_days="trust_days"),
     ),
     "recover.html": PageView(
         "recover",
@@ -387,10 +428,43 @@ PAGES: dict[str, PageView] = {
             "linked_offices": _OFFICES,
             "may_manage": _BOOLEAN,
             "enrolled": _BOOLEAN,
+            "trust_days": _TRUST_DAYS,
             "events": {"type": "array", "items": _EVENT},
             "notice": _NULLABLE_STRING,
         },
         _office_page,
+    ),
+    "office_trust.html": PageView(
+        "office_trust",
+        {
+            "action": _STRING,
+            "trust_days": _TRUST_DAYS,
+            "min_days": _INTEGER,
+            "max_days": _INTEGER,
+            "linked_offices": _OFFICES,
+        },
+        _with(
+            _picked(
+                action="form_action",
+                trust_days="trust_days",
+                min_days="min_days",
+                max_days="max_days",
+            ),
+            linked_offices=lambda values: _offices(values.get("linked_offices")),
+        ),
+    ),
+    "trusted_browsers.html": PageView(
+        "trusted_browsers",
+        {
+            "subject": _NULLABLE_STRING,
+            "browsers": _TRUSTED_BROWSERS,
+            "action": _STRING,
+            "notice": _NULLABLE_STRING,
+        },
+        _with(
+            _picked(subject="subject", action="remove_action", notice="notice"),
+            browsers=_trusted_browsers,
+        ),
     ),
     "office_reset_code.html": PageView(
         "reset_code",
@@ -428,10 +502,18 @@ PAGES: dict[str, PageView] = {
             "may_reset": _BOOLEAN,
             "reset_url": _STRING,
             "notice": _NULLABLE_STRING,
+            "trusted_browsers": _TRUSTED_BROWSERS,
+            "browsers_url": _STRING,
         },
         _with(
-            _picked(may_reset="may_reset", reset_url="reset_url", notice="notice"),
+            _picked(
+                may_reset="may_reset",
+                reset_url="reset_url",
+                notice="notice",
+                browsers_url="browsers_url",
+            ),
             user=lambda values: _user(values["row"]),
+            trusted_browsers=_trusted_browsers,
         ),
     ),
     "user_reset.html": PageView(

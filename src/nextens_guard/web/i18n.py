@@ -97,6 +97,10 @@ RUNTIME_KEYS = (
     "event.activated",
     "event.deactivated",
     "event.keys_rotated",
+    "event.trust_policy_changed",
+    "event.browser_trusted",
+    "event.trusted_browser_used",
+    "event.trusted_browser_removed",
 )
 
 

@@ -28,6 +28,8 @@ _DONE = {
     "activated": "office.activated_done",
     "deactivated": "office.deactivated_done",
     "logged-out-everywhere": "logout_everywhere.done_own",
+    "trust-on": "trust.saved_on",
+    "trust-off": "trust.saved_off",
 }
 
 
@@ -70,6 +72,7 @@ class OfficeRoutes:
             linked=_linked_names(status),
             is_admin=is_admin,
             enrolled=await self._guard.enrollment.is_enrolled(user),
+            trust_days=await self._guard.trust.max_days_for(user.office_id),
             events=events,
             people=await named(
                 self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))

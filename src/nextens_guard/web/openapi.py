@@ -36,6 +36,8 @@ class Endpoint:
     fields: tuple[str, ...] | None = None  # the POST's fields; None: GET only
     post_shows_page: bool = False  # a POST that succeeds answers the page again, not `next`
     follows_next: bool = False  # takes a local `next` to go to when done
+    get_may_pass: bool = False  # a GET may answer `next` instead (a trusted browser)
+    post_may_not_find: bool = False  # a POST may name something that is not there: 404
 
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -66,11 +68,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         follows_next=True,
     ),
     "/verify": Endpoint(
-        "The code prompt after the password login",
+        "The code prompt after the password login; a trusted browser's GET goes on to "
+        "`next`; `trust` = `on` trusts the browser when the page offers it",
         "verify",
         "verify.html",
-        ("code",),
+        ("code", "trust"),
         follows_next=True,
+        get_may_pass=True,
     ),
     "/recover": Endpoint(
         "Recovery with the reset code; success starts a fresh enrollment",
@@ -143,6 +147,26 @@ ENDPOINTS: dict[str, Endpoint] = {
         "logout_everywhere.html",
         (),
     ),
+    "/office/trust": Endpoint(
+        "Trusted browsers for the office group: off, or on for at most 1 to 30 days; "
+        "behind the password",
+        "admin",
+        "office_trust.html",
+        ("trust", "trust_days", "password"),
+    ),
+    "/browsers": Endpoint(
+        "The own trusted browsers; POST removes one (`browser`: its id) or all (`all`)",
+        "verified",
+        "trusted_browsers.html",
+        ("browser",),
+        post_may_not_find=True,
+    ),
+    "/users/{user_id}/browsers": Endpoint(
+        "The trusted browsers of one user of the own office; POST removes one or all",
+        "admin",
+        "trusted_browsers.html",
+        ("browser",),
+    ),
     "/logout-everywhere": Endpoint(
         "End every other verified session of one's own; this one stays",
         "verified",
@@ -156,7 +180,7 @@ _REASONS = {
     400: "A refused field or an unreadable body",
     401: "Not logged in (`login_required`) or not verified yet (`two_factor_required`)",
     403: "A missing or foreign CSRF token (`csrf`), missing rights or an unknown user",
-    404: "No such user in the own office, or no reset code to show",
+    404: "No such user in the own office, no reset code to show, or no such browser",
     409: "Not this step now (`wrong_step`, see `next`) or an expired enrollment (`expired`)",
     413: "The body is larger than the guard reads",
     429: "Too many failures; wait `retry_after` seconds",
@@ -248,6 +272,13 @@ def _get(path: str, endpoint: Endpoint) -> dict[str, Any]:
             "description": "This description",
             "content": _json({"type": "object"}),
         }
+    elif endpoint.get_may_pass:
+        ok = {
+            "description": "The page's state, or `next` when this browser is trusted",
+            "content": _json(
+                {"oneOf": [_page_ref(endpoint.page), {"$ref": "#/components/schemas/Next"}]}
+            ),
+        }
     else:
         ok = {"description": _REASONS[200], "content": _json(_page_ref(endpoint.page))}
     statuses = _gate_statuses(endpoint.who)
@@ -281,7 +312,7 @@ def _post(path: str, endpoint: Endpoint) -> dict[str, Any]:
         statuses.add(429)
     if endpoint.fields == ():
         statuses.add(409)  # the finish steps: an enrollment that expired meanwhile
-    if path.startswith("/users/"):
+    if path.startswith("/users/") or endpoint.post_may_not_find:
         statuses.add(404)
     return {
         "summary": endpoint.summary,

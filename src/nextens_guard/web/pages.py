@@ -27,6 +27,7 @@ from .kit import Kit
 from .links import HOST_ROOT_KEY
 from .office_routes import OfficeRoutes
 from .rendering import Rendering
+from .trust_routes import TrustRoutes
 from .user_routes import UserRoutes
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class GuardPages:
                 *HelpRoutes(kit).routes(),
                 *OfficeRoutes(kit).routes(),
                 *AdminRoutes(kit).routes(),
+                *TrustRoutes(kit).routes(),
                 Mount("/static", StaticFiles(packages=[("nextens_guard", "static")])),
             ],
             default=self._not_found,

@@ -19,6 +19,7 @@ from .detour import Detour, Elsewhere, ErrorPage
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
+from .trust_routes import TrustCookie, checked
 
 __all__ = ["UserRoutes"]
 
@@ -35,6 +36,7 @@ class UserRoutes:
     def __init__(self, kit: Kit) -> None:
         self._kit = kit
         self._guard = kit.guard
+        self._trust = TrustCookie(kit.guard)
 
     def routes(self) -> list[BaseRoute]:
         route = self._kit.answers.route
@@ -159,8 +161,11 @@ class UserRoutes:
         values: dict[str, Any] = {
             "form_action": guard_url(request, "/verify"),
             "recover_url": guard_url(request, "/recover"),
+            "trust_days": await self._trust.days_offered(user),
         }
         if request.method == "GET":
+            if await self._trust.passes(request, user):
+                return self._kit.rendering.go_on(request, self._next(request))
             return self._kit.rendering.render(request, "verify.html", **values)
         form = await self._kit.forms.read(request, "verify.html", values)
         attempt = await self._guard.verification.verify(
@@ -171,7 +176,10 @@ class UserRoutes:
         if not attempt.accepted or attempt.generation is None:
             raise refused("verify.html", values, attempt, CODE_ERRORS)
         await self._guard.passed(request.scope, user.id, attempt.generation)
-        return self._kit.rendering.go_on(request, self._next(request))
+        answer = self._kit.rendering.go_on(request, self._next(request))
+        if values["trust_days"] and checked(field(form, "trust")):
+            await self._trust.trust(request, user, attempt.generation, answer)
+        return answer
 
     # Recovery with the reset code
 
