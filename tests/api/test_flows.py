@@ -72,6 +72,9 @@ def test_rosa_verifies_with_a_code_and_a_wrong_one_says_why_in_her_language(spa:
         "csrf_token": prompt["csrf_token"],
         "action": "/2fa/verify",
         "recover_url": "/2fa/recover",
+        # Passkeys are off for this host: nothing to offer beside the code.
+        "passkey_options": None,
+        "passkey_action": "/2fa/verify/passkey",
     }
     wrong = spa.post("/2fa/verify", code="12345")
     assert wrong.status_code == 400

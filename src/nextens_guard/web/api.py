@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse
 from ..backend import Office
 from ..services.office import UserOverview
 from ..services.people import Named
+from ..services.webauthn import Passkey
 from ..store.base import AuditRecord
 
 __all__ = [
@@ -175,6 +176,26 @@ _EVENT: dict[str, Any] = {
     },
 }
 _STEP = {"step": _INTEGER, "total": _INTEGER}
+_NULLABLE_OBJECT: dict[str, Any] = {"type": ["object", "null"]}
+_PASSKEY: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "added_at", "last_used_at"],
+    "properties": {
+        "id": _STRING,
+        "name": _STRING,
+        "added_at": {"type": "string", "format": "date-time"},
+        "last_used_at": {**_NULLABLE_STRING, "format": "date-time"},
+    },
+}
+
+
+def _passkey(passkey: Passkey) -> dict[str, Any]:
+    return {
+        "id": passkey.id,
+        "name": passkey.name,
+        "added_at": passkey.added_at.isoformat(),
+        "last_used_at": passkey.last_used_at.isoformat() if passkey.last_used_at else None,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,8 +366,55 @@ PAGES: dict[str, PageView] = {
     ),
     "verify.html": PageView(
         "verify",
-        {"action": _STRING, "recover_url": _STRING},
-        _picked(action="form_action", recover_url="recover_url"),
+        {
+            "action": _STRING,
+            "recover_url": _STRING,
+            "passkey_options": {
+                **_NULLABLE_OBJECT,
+                "description": "for navigator.credentials.get; null when the user has no passkey",
+            },
+            "passkey_action": _STRING,
+        },
+        _picked(
+            action="form_action",
+            recover_url="recover_url",
+            passkey_options="passkey_options",
+            passkey_action="passkey_action",
+        ),
+    ),
+    "passkeys.html": PageView(
+        "passkeys",
+        {
+            "passkeys": {"type": "array", "items": _PASSKEY},
+            "add_url": _STRING,
+            "notice": _NULLABLE_STRING,
+        },
+        lambda values: {
+            "passkeys": [_passkey(p) for p in values["passkeys"]],
+            "add_url": values["add_url"],
+            "notice": values["notice"],
+        },
+    ),
+    "passkey_new.html": PageView(
+        "passkey_new",
+        {
+            "action": _STRING,
+            "add_action": _STRING,
+            "name": _STRING,
+            "options": {
+                **_NULLABLE_OBJECT,
+                "description": "for navigator.credentials.create, once the password is right",
+            },
+        },
+        _picked(action="form_action", add_action="add_action", name="name", options="options"),
+    ),
+    "passkey_remove.html": PageView(
+        "passkey_remove",
+        {"passkey": _PASSKEY, "action": _STRING, "cancel_url": _STRING},
+        _with(
+            _picked(action="form_action", cancel_url="cancel_url"),
+            passkey=lambda values: _passkey(values["passkey"]),
+        ),
     ),
     "recover.html": PageView(
         "recover",

@@ -97,6 +97,10 @@ RUNTIME_KEYS = (
     "event.activated",
     "event.deactivated",
     "event.keys_rotated",
+    "event.authenticator_added",
+    "event.authenticator_removed",
+    "event.authenticator_cloned",
+    "event.passkey_failed",
 )
 
 

@@ -70,6 +70,7 @@ class OfficeRoutes:
             linked=_linked_names(status),
             is_admin=is_admin,
             enrolled=await self._guard.enrollment.is_enrolled(user),
+            passkeys_on=self._guard.webauthn.enabled,
             events=events,
             people=await named(
                 self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))

@@ -25,6 +25,7 @@ from .help_routes import HelpRoutes
 from .kit import Kit
 from .links import HOST_ROOT_KEY
 from .office_routes import OfficeRoutes
+from .passkey_routes import PasskeyRoutes
 from .rendering import Rendering
 from .user_routes import UserRoutes
 
@@ -48,6 +49,7 @@ class GuardPages:
         inner = Router(
             routes=[
                 *UserRoutes(kit).routes(),
+                *PasskeyRoutes(kit).routes(),
                 *HelpRoutes(kit).routes(),
                 *OfficeRoutes(kit).routes(),
                 *AdminRoutes(kit).routes(),

@@ -19,6 +19,7 @@ from .detour import Detour, Elsewhere, ErrorPage
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
+from .passkey_routes import passkey_prompt
 
 __all__ = ["UserRoutes"]
 
@@ -159,6 +160,8 @@ class UserRoutes:
         values: dict[str, Any] = {
             "form_action": guard_url(request, "/verify"),
             "recover_url": guard_url(request, "/recover"),
+            # A passkey answers the prompt too, when the user has one.
+            **await passkey_prompt(self._kit, request, user),
         }
         if request.method == "GET":
             return self._kit.rendering.render(request, "verify.html", **values)
