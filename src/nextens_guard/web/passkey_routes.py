@@ -170,13 +170,16 @@ class PasskeyRoutes:
     async def verify(self, request: Request) -> Response:
         """The code prompt answered with a passkey: verified exactly as with a code."""
         user = await self._kit.gates.for_step(request, Decision.VERIFY)
-        values = await passkey_prompt(self._kit, request, user)
-        values.update(
-            form_action=guard_url(request, "/verify"),
-            recover_url=guard_url(request, "/recover"),
-        )
+        values: dict[str, Any] = {
+            "form_action": guard_url(request, "/verify"),
+            "recover_url": guard_url(request, "/recover"),
+            "passkey_options": None,
+            "passkey_action": guard_url(request, "/verify/passkey"),
+        }
         if request.method == "GET":
+            values.update(await passkey_prompt(self._kit, request, user))
             return self._kit.rendering.render(request, "verify.html", **values)
+        # The challenge this answer is for stays in place until the answer is checked.
         form = await self._kit.forms.read(request, "verify.html", values)
         verified = await self._guard.webauthn.authenticate(
             request.session,
