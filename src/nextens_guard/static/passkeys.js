@@ -92,7 +92,13 @@
     var createWith = form.getAttribute("data-webauthn-create");
     var getWith = form.getAttribute("data-webauthn-get");
     button.hidden = false;
-    button.addEventListener("click", function () {
+    // The button submits the form only through the browser's passkey dialog: without
+    // this script it stays hidden, and form.submit() below fires no submit event.
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button.disabled) {
+        return;
+      }
       button.disabled = true;
       status.textContent = "";
       var asking = createWith
