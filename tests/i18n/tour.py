@@ -63,6 +63,8 @@ PAGES = (
     "passkeys_one",
     "passkey_remove",
 )
+# The pages that open the browser's passkey dialog (they load passkeys.js).
+PASSKEY_DIALOG_PAGES = ("passkey_ready",)
 # The pages that show a reset code.
 RESET_CODE_PAGES = ("enroll_finish", "reset_code_shown", "activate_finish")
 _RESET_CODE = re.compile(r'data-reset-code="([0-9A-Z]+)"')
