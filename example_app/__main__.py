@@ -6,6 +6,8 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -89,14 +91,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-guard", action="store_true", help="the same app without two-step verification"
     )
+    parser.add_argument(
+        "--passkeys-origin",
+        help="offer passkeys for pages served at this origin, e.g. http://localhost:8000"
+        " (a browser takes passkeys on a host name, never on 127.0.0.1)",
+    )
     args = parser.parse_args(argv)
     secrets = prepare(args, guarded=not args.no_guard)
+    options: dict[str, Any] = {}
+    if args.passkeys_origin:
+        options = {
+            "webauthn_rp_id": urlsplit(args.passkeys_origin).hostname,
+            "webauthn_origins": [args.passkeys_origin],
+        }
     app = build_app(
         database_url=args.database_url,
         redis_url=args.redis_url,
         secrets=secrets,
         guard=not args.no_guard,
         fresh=args.fresh,
+        guard_options=options,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
 

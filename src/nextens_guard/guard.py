@@ -39,6 +39,7 @@ from .services.policy import PolicyService
 from .services.recovery import RecoveryService
 from .services.trust import TrustService
 from .services.verification import CodeChecker, VerificationService
+from .services.webauthn import WebAuthnService
 from .settings import GuardSettings
 from .state import USER_TOPIC, StateCache, UserState
 from .store.base import Store
@@ -126,6 +127,13 @@ class Guard:
             audit=self.audit,
             settings=settings,
             announce=self.announce,
+        )
+        self.webauthn = WebAuthnService(
+            store=self.store,
+            ephemeral=self.ephemeral,
+            envelope=self.envelope,
+            audit=self.audit,
+            settings=settings,
         )
         self.passwords = PasswordCheck(
             backend=self.backend, ephemeral=self.ephemeral, audit=self.audit, settings=settings

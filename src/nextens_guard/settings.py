@@ -49,6 +49,15 @@ DEFAULT_CSRF_MAX_AGE_SECONDS = 12 * 60 * 60
 DEFAULT_VERIFIED_MAX_AGE_SECONDS = 12 * 60 * 60
 DEFAULT_ENROLLMENT_MAX_AGE_SECONDS = 60 * 60
 AES_KEY_BYTES = 32
+# Passkeys and security keys: how long the browser's prompt may take, and so how long a
+# challenge lives. Two minutes is what browsers suggest for a prompt with a PIN.
+DEFAULT_WEBAUTHN_TIMEOUT_SECONDS = 120
+# The name the passkey prompt shows when the host names neither it nor its product.
+FALLBACK_WEBAUTHN_RP_NAME = "Two-step verification"
+WEBAUTHN_USER_VERIFICATION = ("preferred", "required")
+# Only "none": the guard checks no attestation statement against a list of trusted
+# makers, so asking for one would only give the browser a reason to ask the user.
+WEBAUTHN_ATTESTATION = ("none",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +93,17 @@ class GuardSettings:
     the pages speak; ``locale_dirs`` are the host's folders of message catalogs
     (``<language>/LC_MESSAGES/nextens_guard.po``), which add languages or replace
     texts; both are checked when the guard is built (see ``web/i18n.py``).
+
+    ``webauthn_rp_id`` switches on passkeys and security keys (WebAuthn) beside the app's
+    codes: the host name they are bound to (``"nextens.example.nl"``, or a parent domain
+    of the host such as ``"example.nl"``); None (the default) leaves them off.
+    ``webauthn_origins`` must then list every origin the pages are served from
+    (``"https://nextens.example.nl"``): an answer signed for any other origin is refused,
+    and the guard never trusts the request's own Host header for it.
+    ``webauthn_rp_name`` is the name the browser's prompt shows (``product_name`` unless
+    set). ``webauthn_user_verification`` is ``"preferred"`` (a PIN or fingerprint when
+    the authenticator can) or ``"required"``; ``webauthn_attestation`` is ``"none"``.
+    ``webauthn_timeout_seconds`` bounds the browser's prompt and the challenge's life.
 
     ``template_loader`` is a Jinja2 loader asked before the guard's own templates: a
     file named ``nextens_guard/base.html`` (the layout) or ``nextens_guard/<page>.html``
@@ -123,6 +143,12 @@ class GuardSettings:
     csrf_max_age_seconds: int = DEFAULT_CSRF_MAX_AGE_SECONDS
     verified_max_age_seconds: int = DEFAULT_VERIFIED_MAX_AGE_SECONDS
     enrollment_max_age_seconds: int = DEFAULT_ENROLLMENT_MAX_AGE_SECONDS
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str | None = None
+    webauthn_origins: Sequence[str] = ()
+    webauthn_user_verification: str = "preferred"
+    webauthn_attestation: str = "none"
+    webauthn_timeout_seconds: int = DEFAULT_WEBAUTHN_TIMEOUT_SECONDS
     template_loader: jinja2.BaseLoader | None = None
     on_event: Callable[[AuditEvent], Awaitable[None]] | None = None
     # Called with the request's ASGI scope the moment a session passes the second step,
@@ -151,6 +177,7 @@ class GuardSettings:
         if self.max_failures < 1 or self.address_max_failures < 1:
             raise GuardError("failure limits must be at least 1")
         self._check_host_facing()
+        self._check_webauthn()
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -175,6 +202,46 @@ class GuardSettings:
         if isinstance(self.locale_dirs, str | Path):
             # One folder given bare would be read letter by letter.
             raise GuardError("locale_dirs is a list of folders, like ['locale']")
+
+    def _check_webauthn(self) -> None:
+        if self.webauthn_user_verification not in WEBAUTHN_USER_VERIFICATION:
+            raise GuardError("webauthn_user_verification must be 'preferred' or 'required'")
+        if self.webauthn_attestation not in WEBAUTHN_ATTESTATION:
+            raise GuardError("webauthn_attestation must be 'none'")
+        if self.webauthn_timeout_seconds < 10:
+            raise GuardError("webauthn_timeout_seconds must be at least 10")
+        if isinstance(self.webauthn_origins, str):
+            raise GuardError("webauthn_origins is a list of origins, like ['https://example.nl']")
+        if self.webauthn_rp_name is not None and not self.webauthn_rp_name.strip():
+            raise GuardError("webauthn_rp_name must not be empty; leave it out for the default")
+        rp_id = self.webauthn_rp_id
+        if rp_id is None:
+            return
+        if not rp_id or rp_id != rp_id.strip().lower() or "/" in rp_id or ":" in rp_id:
+            raise GuardError("webauthn_rp_id must be a host name in lower case, like 'example.nl'")
+        # Deriving the origin from the request would let a forged Host header pick it.
+        if not self.webauthn_origins:
+            raise GuardError("webauthn_origins must list the pages' origins when WebAuthn is on")
+        for origin in self.webauthn_origins:
+            scheme, _, rest = origin.partition("://")
+            host = rest.rsplit(":", 1)[0] if rest.count(":") == 1 else rest
+            local = host == "localhost" and scheme == "http"
+            if (scheme != "https" and not local) or not host or "/" in rest:
+                raise GuardError(
+                    f"webauthn origin {origin!r} must look like 'https://host' or 'https://host:port'"
+                )
+            if host != rp_id and not host.endswith("." + rp_id):
+                raise GuardError(f"webauthn origin {origin!r} is not on {rp_id!r} or below it")
+
+    @property
+    def webauthn_enabled(self) -> bool:
+        """Whether users may add passkeys and security keys beside the app."""
+        return self.webauthn_rp_id is not None
+
+    @property
+    def webauthn_name(self) -> str:
+        """The name the browser's passkey prompt shows."""
+        return self.webauthn_rp_name or self.product_name or FALLBACK_WEBAUTHN_RP_NAME
 
     @property
     def issuer_name(self) -> str:

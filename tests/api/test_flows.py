@@ -74,6 +74,9 @@ def test_rosa_verifies_with_a_code_and_a_wrong_one_says_why_in_her_language(spa:
         "recover_url": "/2fa/recover",
         # Rotterdam does not allow trusted browsers: nothing offered.
         "trust_days": None,
+        # Passkeys are off for this host: nothing to offer beside the code.
+        "passkey_options": None,
+        "passkey_action": "/2fa/verify/passkey",
     }
     wrong = spa.post("/2fa/verify", code="12345")
     assert wrong.status_code == 400

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +42,9 @@ def _wait_until_listening(process: subprocess.Popen[bytes], log_path: Path, time
 
 
 @contextmanager
-def example_app(folder: Path, *, start_timeout: float = 60.0) -> Iterator[RunningApp]:
+def example_app(
+    folder: Path, *, start_timeout: float = 60.0, port: int = 0, options: Sequence[str] = ()
+) -> Iterator[RunningApp]:
     """`python -m example_app --fresh` on its own SQLite file in ``folder``.
 
     Without a Redis URL the app keeps its limits and used codes in its own process:
@@ -55,10 +57,11 @@ def example_app(folder: Path, *, start_timeout: float = 60.0) -> Iterator[Runnin
         "-m",
         "example_app",
         "--port",
-        "0",
+        str(port),
         "--database-url",
         f"sqlite:///{folder / 'demo.sqlite3'}",
         "--fresh",
+        *options,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from example_app.demo_data import DEMO_PASSWORD
 from tests.i18n.html import parse
-from tests.i18n.tour import PAGES, RESET_CODE_PAGES, Tour, people
+from tests.i18n.tour import PAGES, PASSKEY_DIALOG_PAGES, RESET_CODE_PAGES, Tour, people
 from tests.support import Parts
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -57,9 +57,17 @@ def test_a_shown_reset_code_is_text_with_the_copy_words_beside_it(tour: Tour, na
     assert not page.all("button", type="button")
 
 
-@pytest.mark.parametrize("name", [name for name in PAGES if name not in RESET_CODE_PAGES])
+@pytest.mark.parametrize(
+    "name", [name for name in PAGES if name not in (*RESET_CODE_PAGES, *PASSKEY_DIALOG_PAGES)]
+)
 def test_pages_without_a_reset_code_load_no_script(tour: Tour, name: str) -> None:
     assert not parse(tour.pages[name].text).all("script")
+
+
+@pytest.mark.parametrize("name", PASSKEY_DIALOG_PAGES)
+def test_a_page_with_the_passkey_dialog_loads_only_its_own_script(tour: Tour, name: str) -> None:
+    (script,) = parse(tour.pages[name].text).all("script")
+    assert script["src"].endswith("/static/passkeys.js")
 
 
 def test_the_script_is_served_as_javascript(embedded: Parts) -> None:

@@ -6,6 +6,8 @@ the i18n and accessibility tests judge the pages people actually get.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from typing import Any
 import httpx2 as httpx
 
 from example_app.demo_data import DEMO_PASSWORD
+from tests.authenticators import SoftAuthenticator
 from tests.support import Browser, Parts, browser
 
 ACCEPT_LANGUAGE = {"nl": "nl-NL,nl;q=0.9", "en": "en-US,en;q=0.9"}
@@ -58,10 +61,22 @@ PAGES = (
     "verify_trust",
     "trusted_browsers",
     "user_trusted_browsers",
+    "passkeys",
+    "passkey_new",
+    "passkey_new_error",
+    "passkey_ready",
+    "passkeys_one",
+    "passkey_remove",
 )
+# The pages that open the browser's passkey dialog (they load passkeys.js).
+PASSKEY_DIALOG_PAGES = ("passkey_ready",)
 # The pages that show a reset code.
 RESET_CODE_PAGES = ("enroll_finish", "reset_code_shown", "activate_finish")
 _RESET_CODE = re.compile(r'data-reset-code="([0-9A-Z]+)"')
+PASSKEY_ORIGIN = "https://nextens.test"
+PASSKEYS: dict[str, Any] = {"webauthn_rp_id": "nextens.test", "webauthn_origins": [PASSKEY_ORIGIN]}
+_CREATE = re.compile(r"data-webauthn-create='([^']+)'")
+_PASSKEY_ID = re.compile(r'data-passkey="([^"]+)"')
 
 
 @dataclass
@@ -111,9 +126,42 @@ def enroll(person: Browser, tour: Tour | None = None) -> str:
     return secret.group(1)
 
 
+def walk_passkeys(person: Browser, tour: Tour) -> None:
+    """A verified user's passkey pages: the list, adding one, removing it."""
+    tour.keep("passkeys", person.get("/2fa/passkeys"))
+    tour.keep("passkey_new", person.get("/2fa/passkeys/new"))
+    tour.keep(
+        "passkey_new_error",
+        person.submit("/2fa/passkeys/new", name="YubiKey", password="not-it"),
+        400,
+    )
+    ready = tour.keep(
+        "passkey_ready",
+        person.submit("/2fa/passkeys/new", name="YubiKey", password=DEMO_PASSWORD),
+    )
+    options = _CREATE.search(ready.text)
+    assert options
+    credential = SoftAuthenticator().create(
+        json.loads(html.unescape(options.group(1))), origin=PASSKEY_ORIGIN
+    )
+    added = person.client.post(
+        "/2fa/passkeys/add",
+        data={
+            "csrf_token": person.csrf_token("/2fa/passkeys/new"),
+            "name": "YubiKey",
+            "credential": credential,
+        },
+    )
+    assert added.status_code == 303, added.text
+    listed = tour.keep("passkeys_one", person.get("/2fa/passkeys"))
+    passkey_id = _PASSKEY_ID.search(listed.text)
+    assert passkey_id
+    tour.keep("passkey_remove", person.get(f"/2fa/passkeys/{passkey_id.group(1)}/remove"))
+
+
 def walk(parts: Parts, language: str) -> Tour:
     tour = Tour(language)
-    with people(parts, language) as (rosa, ruben, anna):
+    with people(parts, language, **PASSKEYS) as (rosa, ruben, anna):
         # rosa: Rotterdam has two-step verification on; she enrolls, logs in again, looks
         # at her reset code.
         rosa.login("rosa")
@@ -139,6 +187,7 @@ def walk(parts: Parts, language: str) -> Tour:
         tour.keep("help_sync", rosa.get("/2fa/help/sync"))
         tour.keep("not_found", rosa.get("/2fa/no-such-page"), 404)
         tour.keep("forbidden", rosa.get("/2fa/users"), 403)
+        walk_passkeys(rosa, tour)
 
         # ruben manages Rotterdam's users.
         ruben.login("ruben")

@@ -34,6 +34,12 @@ class EventKind(enum.StrEnum):
     RESET_CODE_VIEWED = "reset_code_viewed"
     ACTIVATED = "activated"
     DEACTIVATED = "deactivated"
+    # A passkey or security key beside the app: added, removed, one whose signature
+    # counter went back (a copy of the authenticator; refused), an answer refused.
+    AUTHENTICATOR_ADDED = "authenticator_added"
+    AUTHENTICATOR_REMOVED = "authenticator_removed"
+    AUTHENTICATOR_CLONED = "authenticator_cloned"
+    PASSKEY_FAILED = "passkey_failed"
     # Not about one office: every stored secret sealed again under the current key.
     KEYS_ROTATED = "keys_rotated"
     # Trusted browsers: the office's setting, one trusted, one used at a login, removed.

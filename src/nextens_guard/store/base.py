@@ -12,7 +12,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["AuditRecord", "EnrollmentRecord", "SealedValues", "Store", "TrustRecord"]
+__all__ = [
+    "AuditRecord",
+    "EnrollmentRecord",
+    "PasskeyRecord",
+    "SealedValues",
+    "Store",
+    "TrustRecord",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,26 @@ class AuditRecord:
     address: str | None = None
     detail: str = ""
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRecord:
+    """A passkey or security key of one user (WebAuthn), as stored.
+
+    ``id`` is ours, random, for the pages' links; ``lookup`` a digest of the
+    authenticator's credential id, unique per user, so an assertion finds its row
+    without the id itself in the clear; ``credential`` the sealed credential data
+    (id and public key). ``sign_count`` is the authenticator's counter as last seen.
+    """
+
+    id: str
+    user_id: str
+    name: str
+    lookup: str
+    credential: bytes
+    sign_count: int
+    added_at: datetime
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +244,29 @@ class Store(ABC):
         A compare-and-set, in one transaction: a row the app changed since ``old`` was read
         keeps the app's values. Returns the ids of the users whose row was written.
         """
+
+    # Passkeys and security keys (WebAuthn). Not abstract, so a store written before
+    # them still builds; the SQL store has them.
+
+    async def add_passkey(self, record: PasskeyRecord) -> bool:
+        """Store a new passkey; False when the user has one with the same ``lookup``."""
+        raise NotImplementedError
+
+    async def list_passkeys(self, user_id: str) -> list[PasskeyRecord]:
+        """The user's passkeys, oldest first."""
+        raise NotImplementedError
+
+    async def use_passkey(
+        self, user_id: str, passkey_id: str, *, seen_count: int, sign_count: int, now: datetime
+    ) -> bool:
+        """Note a use: the counter becomes ``sign_count`` and ``last_used_at`` ``now``,
+        only while the stored counter is still ``seen_count``. Of two uses racing with
+        one assertion, exactly one gets True."""
+        raise NotImplementedError
+
+    async def remove_passkey(self, user_id: str, passkey_id: str) -> bool:
+        """Remove one passkey of this user; False when there was none."""
+        raise NotImplementedError
 
     # Office policy
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     delete,
     event,
     or_,
@@ -43,7 +44,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.dml import Insert
 
 from ..errors import GuardError, ServiceUnavailable
-from .base import AuditRecord, EnrollmentRecord, SealedValues, Store, TrustRecord
+from .base import (
+    AuditRecord,
+    EnrollmentRecord,
+    PasskeyRecord,
+    SealedValues,
+    Store,
+    TrustRecord,
+)
 
 __all__ = ["SQLStore"]
 
@@ -237,6 +245,20 @@ class SQLStore(Store):
             Column("office_id", String(255), nullable=True),
             Column("address", Text, nullable=True),
             Column("detail", Text, nullable=False),
+        )
+        self._passkeys = Table(
+            f"{table_prefix}passkeys",
+            self._metadata,
+            Column("id", String(64), primary_key=True),
+            Column("user_id", String(255), nullable=False),
+            Column("name", String(255), nullable=False),
+            Column("lookup", String(64), nullable=False),
+            Column("credential", LargeBinary, nullable=False),
+            Column("sign_count", BigInteger, nullable=False),
+            Column("added_at", _UTCDateTime, nullable=False),
+            Column("last_used_at", _UTCDateTime, nullable=True),
+            # Also the index every look-up by user goes through.
+            UniqueConstraint("user_id", "lookup", name=f"{table_prefix}passkeys_user_lookup"),
         )
         # Index names live in one namespace per schema on PostgreSQL, hence the prefix.
         Index(f"{table_prefix}audit_office_at", self._events.c.office_id, self._events.c.at)
@@ -678,6 +700,70 @@ class SQLStore(Store):
                 if result.first() is not None:
                     written.add(old.user_id)
         return written
+
+    # Passkeys and security keys
+
+    async def add_passkey(self, record: PasskeyRecord) -> bool:
+        t = self._passkeys
+        async with self._transaction("add_passkey") as conn:
+            taken = await conn.execute(
+                select(t.c.id).where(t.c.user_id == record.user_id, t.c.lookup == record.lookup)
+            )
+            if taken.first() is not None:
+                return False
+            await conn.execute(
+                t.insert().values(
+                    id=record.id,
+                    user_id=record.user_id,
+                    name=record.name,
+                    lookup=record.lookup,
+                    credential=record.credential,
+                    sign_count=record.sign_count,
+                    added_at=_utc(record.added_at),
+                    last_used_at=None,
+                )
+            )
+        return True
+
+    async def list_passkeys(self, user_id: str) -> list[PasskeyRecord]:
+        t = self._passkeys
+        async with self._transaction("list_passkeys") as conn:
+            result = await conn.execute(
+                select(t).where(t.c.user_id == user_id).order_by(t.c.added_at, t.c.id)
+            )
+            return [
+                PasskeyRecord(
+                    id=row.id,
+                    user_id=row.user_id,
+                    name=row.name,
+                    lookup=row.lookup,
+                    credential=row.credential,
+                    sign_count=row.sign_count,
+                    added_at=row.added_at,
+                    last_used_at=row.last_used_at,
+                )
+                for row in result
+            ]
+
+    async def use_passkey(
+        self, user_id: str, passkey_id: str, *, seen_count: int, sign_count: int, now: datetime
+    ) -> bool:
+        t = self._passkeys
+        async with self._transaction("use_passkey") as conn:
+            result = await conn.execute(
+                update(t)
+                .where(t.c.user_id == user_id, t.c.id == passkey_id, t.c.sign_count == seen_count)
+                .values(sign_count=sign_count, last_used_at=_utc(now))
+            )
+        return bool(result.rowcount)
+
+    async def remove_passkey(self, user_id: str, passkey_id: str) -> bool:
+        t = self._passkeys
+        async with self._transaction("remove_passkey") as conn:
+            result = await conn.execute(
+                delete(t).where(t.c.user_id == user_id, t.c.id == passkey_id)
+            )
+        return bool(result.rowcount)
 
     # Office policy
 

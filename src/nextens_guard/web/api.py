@@ -32,6 +32,7 @@ from starlette.responses import JSONResponse
 from ..backend import Office
 from ..services.office import UserOverview
 from ..services.people import Named
+from ..services.webauthn import Passkey
 from ..store.base import AuditRecord, TrustRecord
 
 __all__ = [
@@ -205,6 +206,26 @@ _TRUSTED_BROWSER: dict[str, Any] = {
 _TRUSTED_BROWSERS: dict[str, Any] = {"type": "array", "items": _TRUSTED_BROWSER}
 # The days a trust may last, as the office set it; null when the office does not allow it.
 _TRUST_DAYS: dict[str, Any] = {"type": ["integer", "null"], "minimum": 1, "maximum": 30}
+_NULLABLE_OBJECT: dict[str, Any] = {"type": ["object", "null"]}
+_PASSKEY: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "added_at", "last_used_at"],
+    "properties": {
+        "id": _STRING,
+        "name": _STRING,
+        "added_at": {"type": "string", "format": "date-time"},
+        "last_used_at": {**_NULLABLE_STRING, "format": "date-time"},
+    },
+}
+
+
+def _passkey(passkey: Passkey) -> dict[str, Any]:
+    return {
+        "id": passkey.id,
+        "name": passkey.name,
+        "added_at": passkey.added_at.isoformat(),
+        "last_used_at": passkey.last_used_at.isoformat() if passkey.last_used_at else None,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,8 +420,53 @@ PAGES: dict[str, PageView] = {
                 "description": "the days a `trust` field of `on` trusts this browser; "
                 "null: not offered, and the field is ignored",
             },
+            "passkey_options": {
+                **_NULLABLE_OBJECT,
+                "description": "for navigator.credentials.get; null when the user has no passkey",
+            },
+            "passkey_action": _STRING,
         },
-        _picked(action="form_action", recover_url="recover_url", trust_days="trust_days"),
+        _picked(
+            action="form_action",
+            recover_url="recover_url",
+            trust_days="trust_days",
+            passkey_options="passkey_options",
+            passkey_action="passkey_action",
+        ),
+    ),
+    "passkeys.html": PageView(
+        "passkeys",
+        {
+            "passkeys": {"type": "array", "items": _PASSKEY},
+            "add_url": _STRING,
+            "notice": _NULLABLE_STRING,
+        },
+        lambda values: {
+            "passkeys": [_passkey(p) for p in values["passkeys"]],
+            "add_url": values["add_url"],
+            "notice": values["notice"],
+        },
+    ),
+    "passkey_new.html": PageView(
+        "passkey_new",
+        {
+            "action": _STRING,
+            "add_action": _STRING,
+            "name": _STRING,
+            "options": {
+                **_NULLABLE_OBJECT,
+                "description": "for navigator.credentials.create, once the password is right",
+            },
+        },
+        _picked(action="form_action", add_action="add_action", name="name", options="options"),
+    ),
+    "passkey_remove.html": PageView(
+        "passkey_remove",
+        {"passkey": _PASSKEY, "action": _STRING, "cancel_url": _STRING},
+        _with(
+            _picked(action="form_action", cancel_url="cancel_url"),
+            passkey=lambda values: _passkey(values["passkey"]),
+        ),
     ),
     "recover.html": PageView(
         "recover",

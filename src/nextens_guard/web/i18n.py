@@ -101,6 +101,10 @@ RUNTIME_KEYS = (
     "event.browser_trusted",
     "event.trusted_browser_used",
     "event.trusted_browser_removed",
+    "event.authenticator_added",
+    "event.authenticator_removed",
+    "event.authenticator_cloned",
+    "event.passkey_failed",
 )
 
 

@@ -73,6 +73,7 @@ class OfficeRoutes:
             is_admin=is_admin,
             enrolled=await self._guard.enrollment.is_enrolled(user),
             trust_days=await self._guard.trust.max_days_for(user.office_id),
+            passkeys_on=self._guard.webauthn.enabled,
             events=events,
             people=await named(
                 self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))

@@ -89,6 +89,37 @@ ENDPOINTS: dict[str, Endpoint] = {
         "done.html",
         follows_next=True,
     ),
+    "/verify/passkey": Endpoint(
+        "The code prompt answered with a passkey: `credential` is the JSON of"
+        " navigator.credentials.get's answer to the page's `passkey_options`",
+        "verify",
+        "verify.html",
+        ("credential",),
+        follows_next=True,
+    ),
+    "/passkeys": Endpoint(
+        "The user's passkeys and security keys beside the app", "enrolled", "passkeys.html"
+    ),
+    "/passkeys/new": Endpoint(
+        "Adding a passkey: its name and the password again; answers the options for"
+        " navigator.credentials.create",
+        "enrolled",
+        "passkey_new.html",
+        ("name", "password"),
+        post_shows_page=True,
+    ),
+    "/passkeys/add": Endpoint(
+        "Adding a passkey: `credential` is the JSON of navigator.credentials.create's answer",
+        "enrolled",
+        "passkey_new.html",
+        ("name", "credential"),
+    ),
+    "/passkeys/{passkey_id}/remove": Endpoint(
+        "Remove one passkey, after a confirmation; never the last way in while required",
+        "enrolled",
+        "passkey_remove.html",
+        (),
+    ),
     "/help/sync": Endpoint("Clock-sync help", "anyone", "help_sync.html"),
     "/openapi.json": Endpoint("This description", "anyone", None),
     "/office": Endpoint("The office's two-step verification status", "verified", "office.html"),
@@ -282,7 +313,7 @@ def _get(path: str, endpoint: Endpoint) -> dict[str, Any]:
     else:
         ok = {"description": _REASONS[200], "content": _json(_page_ref(endpoint.page))}
     statuses = _gate_statuses(endpoint.who)
-    if path.startswith("/users/"):
+    if path.startswith(("/users/", "/passkeys/")):
         statuses.append(404)
     return {
         "summary": endpoint.summary,
@@ -312,7 +343,7 @@ def _post(path: str, endpoint: Endpoint) -> dict[str, Any]:
         statuses.add(429)
     if endpoint.fields == ():
         statuses.add(409)  # the finish steps: an enrollment that expired meanwhile
-    if path.startswith("/users/") or endpoint.post_may_not_find:
+    if path.startswith(("/users/", "/passkeys/")) or endpoint.post_may_not_find:
         statuses.add(404)
     return {
         "summary": endpoint.summary,

@@ -26,6 +26,7 @@ from .help_routes import HelpRoutes
 from .kit import Kit
 from .links import HOST_ROOT_KEY
 from .office_routes import OfficeRoutes
+from .passkey_routes import PasskeyRoutes
 from .rendering import Rendering
 from .trust_routes import TrustRoutes
 from .user_routes import UserRoutes
@@ -50,6 +51,7 @@ class GuardPages:
         inner = Router(
             routes=[
                 *UserRoutes(kit).routes(),
+                *PasskeyRoutes(kit).routes(),
                 *HelpRoutes(kit).routes(),
                 *OfficeRoutes(kit).routes(),
                 *AdminRoutes(kit).routes(),

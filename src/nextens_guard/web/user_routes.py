@@ -19,6 +19,7 @@ from .detour import Detour, Elsewhere, ErrorPage
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
+from .passkey_routes import passkey_prompt
 from .trust_routes import TrustCookie, checked
 
 __all__ = ["UserRoutes"]
@@ -162,6 +163,8 @@ class UserRoutes:
             "form_action": guard_url(request, "/verify"),
             "recover_url": guard_url(request, "/recover"),
             "trust_days": await self._trust.days_offered(user),
+            # A passkey answers the prompt too, when the user has one.
+            **await passkey_prompt(self._kit, request, user),
         }
         if request.method == "GET":
             if await self._trust.passes(request, user):
