@@ -35,6 +35,7 @@ import pyotp
 
 from bench.processes import CLIENT_LIMITS
 from example_app.demo_data import DEMO_PASSWORD, USERS
+from tests.support import BROWSER_ACCEPT
 
 STEP_SECONDS = 30
 # How long another process may take to hear of a change (Redis pub/sub; milliseconds
@@ -369,7 +370,7 @@ class Browser:
             limits=CLIENT_LIMITS,
             follow_redirects=False,
             trust_env=False,
-            headers={"Accept-Language": language},
+            headers={"Accept-Language": language, "Accept": BROWSER_ACCEPT},
         )
         self.logged_in = False
         # The user's epoch this session was verified at; None while it is not.
