@@ -104,10 +104,15 @@ def test_when_postgresql_goes_away_nobody_gets_in_and_when_it_is_back_the_user_v
     through = replace(parts, database_url=at_port(parts.database_url, postgres_relay.port))
     with browser(through.app(), through.clock) as rosa:
         secret = at_the_code_prompt(rosa, "rosa")
+        token = rosa.csrf_token("/2fa/verify")
         postgres_relay.cut()
 
-        # Rotterdam requires two-step verification; the code cannot be checked now.
-        assert_unavailable(rosa.verify(secret))
+        # Rotterdam requires two-step verification; the code cannot be checked now, and
+        # the prompt, which looks up what else the user may answer with, says so too.
+        assert_unavailable(
+            rosa.post("/2fa/verify", data={"csrf_token": token, "code": rosa.code(secret)})
+        )
+        assert_unavailable(rosa.get("/2fa/verify"))
         assert DASHBOARD not in rosa.get("/").text
         # Another process of the app, which knows nothing about rosa yet.
         with browser(through.app(), through.clock) as elsewhere:
@@ -118,7 +123,8 @@ def test_when_postgresql_goes_away_nobody_gets_in_and_when_it_is_back_the_user_v
             assert within(RECOVERY_SECONDS, lambda: elsewhere.get("/").status_code != 503)
             assert_sent_to(elsewhere, "/2fa/verify")
 
-        assert within(RECOVERY_SECONDS, lambda: rosa.verify(secret).status_code == 303)
+        assert within(RECOVERY_SECONDS, lambda: rosa.get("/2fa/verify").status_code == 200)
+        assert rosa.verify(secret).status_code == 303
         assert DASHBOARD in rosa.get("/").text
 
 
