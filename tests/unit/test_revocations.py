@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,15 +88,20 @@ class StoreDown:
         raise ServiceUnavailable("database list_enrollments failed")
 
 
-async def test_a_revocation_the_store_cannot_read_leaves_the_users_floor_unknown() -> None:
+async def test_a_revocation_the_store_cannot_read_leaves_the_users_floor_unknown(
+    tmp_path: Path,
+) -> None:
     settings = GuardSettings(
         secret_key="a signing secret for tests of the revocations alone",
         encryption_keys={"k1": b"k" * 32},
-        database_url="sqlite:///never-opened.sqlite3",
+        database_url=f"sqlite:///{tmp_path / 'guard.sqlite3'}",
     )
     guard = Guard(backend=DemoBackend(), settings=settings, ephemeral=MemoryEphemeral(LIMITS))
     guard.store.list_enrollments = StoreDown().list_enrollments  # type: ignore[method-assign]
-
-    await guard.revoke(["rosa", "ruben"])
+    try:
+        await guard.revoke(["rosa", "ruben"])
+    finally:
+        # The revocation also clears the users' trusted browsers, which opens the store.
+        await guard.store.close()
 
     assert guard.revocations.floors == {"rosa": None, "ruben": None}
