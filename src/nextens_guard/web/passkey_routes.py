@@ -22,6 +22,7 @@ from .detour import Detour, ErrorPage, FormAgain
 from .forms import PASSWORD_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
+from .trust_routes import TrustCookie
 
 __all__ = ["PasskeyRoutes"]
 
@@ -175,6 +176,8 @@ class PasskeyRoutes:
             "recover_url": guard_url(request, "/recover"),
             "passkey_options": None,
             "passkey_action": guard_url(request, "/verify/passkey"),
+            # The prompt shown again holds the code form, its trust checkbox included.
+            "trust_days": await TrustCookie(self._guard).days_offered(user),
         }
         if request.method == "GET":
             values.update(await passkey_prompt(self._kit, request, user))
