@@ -16,6 +16,7 @@ from nextens_guard.services.webauthn import Outcome
 from nextens_guard.store.sql import SQLStore
 from tests.api.spa import Spa
 from tests.authenticators import SoftAuthenticator
+from tests.flows.logins import log_in_again
 from tests.support import Parts, browser, location
 
 RP_ID = "nextens.test"
@@ -49,9 +50,9 @@ def add_passkey(spa: Spa, key: SoftAuthenticator, name: str = "Telefoon Rosa") -
     assert answer.json() == {"next": "/2fa/passkeys?done=added"}, answer.text
 
 
-def log_in_again(spa: Spa) -> dict[str, Any]:
-    spa.browser.post("/logout")
-    spa.browser.login("rosa")
+def prompt_again(spa: Spa) -> dict[str, Any]:
+    """Rosa's next login: the code prompt's state, with a fresh passkey challenge."""
+    log_in_again(spa.browser, "rosa")
     return spa.state("/2fa/verify")
 
 
@@ -67,7 +68,7 @@ def test_rosa_adds_a_passkey_and_logs_in_with_it_instead_of_the_code(spa: Spa) -
     listed = spa.state("/2fa/passkeys")["passkeys"]
     assert [(p["name"], p["last_used_at"]) for p in listed] == [("Telefoon Rosa", None)]
 
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     assert prompt["passkey_options"]["publicKey"]["rpId"] == RP_ID
     answer = answer_prompt(spa, key.get(prompt["passkey_options"], origin=ORIGIN))
 
@@ -82,12 +83,12 @@ def test_the_app_code_and_a_security_key_work_side_by_side(spa: Spa) -> None:
     key = SoftAuthenticator()
     add_passkey(spa, key, "YubiKey")
 
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     # The prompt offers the key and still takes the code.
     assert prompt["passkey_options"] is not None
     assert spa.post("/2fa/verify", code=spa.browser.code(secret)).json() == {"next": "/"}
 
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     answer = answer_prompt(spa, key.get(prompt["passkey_options"], origin=ORIGIN))
     assert answer.json() == {"next": "/"}
 
@@ -119,7 +120,7 @@ def test_an_answer_for_a_phishing_origin_is_refused(spa: Spa) -> None:
     key = SoftAuthenticator()
     add_passkey(spa, key)
 
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     answer = answer_prompt(
         spa, key.get(prompt["passkey_options"], origin="https://nextens-login.example")
     )
@@ -134,7 +135,7 @@ def test_an_answer_for_another_rp_id_is_refused(spa: Spa) -> None:
     key = SoftAuthenticator()
     add_passkey(spa, key)
 
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     answer = answer_prompt(
         spa, key.get(prompt["passkey_options"], origin=ORIGIN, rp_id="evil.test")
     )
@@ -148,7 +149,7 @@ def test_a_replayed_answer_is_refused_even_with_a_copy_of_the_old_cookie(spa: Sp
     enrolled_rosa(spa)
     key = SoftAuthenticator(keeps_counter=False)
     add_passkey(spa, key)
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     credential = key.get(prompt["passkey_options"], origin=ORIGIN)
     cookies = spa.browser.client.cookies
     before = dict(cookies.items())
@@ -170,11 +171,11 @@ def test_an_answer_to_an_old_challenge_is_refused_in_a_new_login(spa: Spa) -> No
     enrolled_rosa(spa)
     key = SoftAuthenticator(keeps_counter=False)
     add_passkey(spa, key)
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     credential = key.get(prompt["passkey_options"], origin=ORIGIN)
     assert answer_prompt(spa, credential).json() == {"next": "/"}
 
-    log_in_again(spa)
+    prompt_again(spa)
     answer = answer_prompt(spa, credential)
 
     assert answer.status_code == 400
@@ -188,12 +189,12 @@ def test_a_counter_that_goes_back_marks_a_cloned_key_refused_and_logged(
     key = SoftAuthenticator()
     add_passkey(spa, key)
     copy = key.clone()
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     assert answer_prompt(spa, key.get(prompt["passkey_options"], origin=ORIGIN)).json() == {
         "next": "/"
     }
 
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     answer = answer_prompt(spa, copy.get(prompt["passkey_options"], origin=ORIGIN))
 
     assert answer.status_code == 400
@@ -210,7 +211,7 @@ def test_a_malformed_answer_is_a_clear_refusal(spa: Spa) -> None:
     enrolled_rosa(spa)
     add_passkey(spa, SoftAuthenticator())
     for junk in ("", "{", "[]", '{"id": 1}', "x" * 1500):
-        log_in_again(spa)
+        prompt_again(spa)
         answer = answer_prompt(spa, junk)
         assert answer.status_code in {400, 409}, (junk, answer.text)
         assert answer.json()["error"].startswith("passkey_")
@@ -227,7 +228,7 @@ def test_rosa_removes_a_passkey_after_confirming(spa: Spa) -> None:
 
     assert answer.json() == {"next": "/2fa/passkeys?done=removed"}
     assert spa.state("/2fa/passkeys")["passkeys"] == []
-    assert log_in_again(spa)["passkey_options"] is None
+    assert prompt_again(spa)["passkey_options"] is None
 
 
 def test_the_last_way_in_cannot_be_removed_while_the_office_requires_it(spa: Spa) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.flows.logins import log_in_again
 from tests.flows.test_office import activate_office
 from tests.support import Browser, Parts, browser, location
 
@@ -26,11 +27,6 @@ def allow_trust(admin: Browser, days: str = "7") -> None:
     answer = admin.submit("/2fa/office/trust", trust="on", trust_days=days, password="nextens-demo")
     assert answer.status_code == 303, answer.text
     assert location(answer) == "/2fa/office?done=trust-on"
-
-
-def log_in_again(person: Browser, name: str = "bram") -> None:
-    person.post("/logout")
-    person.login(name)
 
 
 def skips_the_code(person: Browser, name: str = "bram") -> bool:
@@ -64,7 +60,7 @@ def trusted_bram(parts: Parts, anna: Browser, bram: Browser) -> str:
     allow_trust(anna)
     bram.login("bram")
     secret, _ = bram.enroll()
-    log_in_again(bram)
+    log_in_again(bram, "bram")
     trusting(bram, secret)
     assert skips_the_code(bram)
     return secret
@@ -89,7 +85,7 @@ def test_the_trust_cookie_is_httponly_lax_at_the_root_for_the_offices_days(parts
         allow_trust(anna, "3")
         bram.login("bram")
         secret, _ = bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         prompt = bram.get("/2fa/verify")
         assert "Vertrouw deze browser 3 dagen" in prompt.text
         bram.clock.advance(30)
@@ -114,7 +110,7 @@ def test_the_trust_cookie_is_secure_when_the_setting_says_so(parts: Parts) -> No
         allow_trust(anna)
         bram.login("bram")
         secret, _ = bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         bram.clock.advance(30)
         answer = bram.submit("/2fa/verify", code=bram.code(secret), trust="on")
         assert "secure" in answer.headers["set-cookie"].lower()
@@ -126,7 +122,7 @@ def test_trust_is_never_offered_while_the_office_has_it_off(parts: Parts) -> Non
         activate_office(anna)
         bram.login("bram")
         secret, _ = bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         prompt = bram.get("/2fa/verify")
         assert "data-trust-browser" not in prompt.text
         assert "Vertrouw deze browser" not in prompt.text
@@ -147,7 +143,7 @@ def test_no_trust_is_made_on_a_wrong_code(parts: Parts) -> None:
         allow_trust(anna)
         bram.login("bram")
         bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         answer = bram.submit("/2fa/verify", code="000000", trust="on")
         assert answer.status_code == 400
         assert TRUST_COOKIE not in answer.headers.get("set-cookie", "")
@@ -325,7 +321,7 @@ def test_each_way_to_end_a_trust_asks_for_the_code_again(parts: Parts, how: str)
     with browser(app, parts.clock) as anna, browser(app, parts.clock, beside=anna) as bram:
         secret = trusted_bram(parts, anna, bram)
         END_OF_TRUST[how](anna, bram, secret)
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         sent = bram.get("/")
         # Asked for the code again, or (after a reset) sent to enroll a phone anew.
         assert location(sent).startswith(("/2fa/verify", "/2fa/enroll")), location(sent)
@@ -341,7 +337,7 @@ def test_a_deactivation_ends_the_trust_even_after_activating_again(parts: Parts)
         anna.post("/logout")
         activate_office(anna)
         allow_trust(anna)
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         assert location(bram.get("/")).startswith("/2fa/enroll")
         bram.enroll()
         # The phone is set up anew; the browser's old trust still counts for nothing.
@@ -355,9 +351,9 @@ def test_a_recovery_ends_the_trust(parts: Parts) -> None:
         allow_trust(anna)
         bram.login("bram")
         secret, reset_code = bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         trusting(bram, secret)
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         assert bram.submit("/2fa/recover", reset_code=reset_code).status_code == 303
         new_secret, _ = bram.enroll()
         assert not skips_the_code(bram)
@@ -370,7 +366,7 @@ def test_a_new_phone_ends_the_trust(parts: Parts) -> None:
         secret = trusted_bram(parts, anna, bram)
         # A reset and a new phone: the new enrollment's generation is not the trust's.
         anna.submit("/2fa/users/bram/reset")
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         bram.enroll()
         assert not skips_the_code(bram)
         assert secret
@@ -383,7 +379,7 @@ def test_the_user_and_the_admin_see_what_where_and_when(parts: Parts) -> None:
         allow_trust(anna)
         bram.login("bram")
         secret, _ = bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         bram.client.headers["user-agent"] = (
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
         )
@@ -437,7 +433,7 @@ def test_an_end_of_trust_reaches_the_other_process_within_a_second(shared: Parts
         ends[how](anna, bram, secret)
         # The trust is read from the store at the code prompt: no wait at all.
         for person in (bram, bram_elsewhere):
-            log_in_again(person)
+            log_in_again(person, "bram")
             sent = person.get("/")
             assert location(sent).startswith(("/2fa/verify", "/2fa/enroll")), how
             if location(sent).startswith("/2fa/verify"):
@@ -458,7 +454,7 @@ def test_a_deactivation_on_one_process_ends_the_trust_on_the_other(shared: Parts
         allow_trust(anna)
         # Bram sets up his phone anew on the first process; the second one, holding the
         # old trust, asks him for the code of the new phone.
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         bram.enroll()
         bram_elsewhere.login("bram")
         sent = bram_elsewhere.get("/")
@@ -474,7 +470,7 @@ def test_a_single_page_app_trusts_the_browser_and_is_let_by_with_next(parts: Par
         allow_trust(anna, "2")
         bram.login("bram")
         secret, _ = bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         prompt = bram.get("/2fa/verify", headers=json).json()
         assert prompt["trust_days"] == 2
         bram.clock.advance(30)
@@ -486,7 +482,7 @@ def test_a_single_page_app_trusts_the_browser_and_is_let_by_with_next(parts: Par
         assert answer.status_code == 200
         assert answer.json() == {"next": "/"}
         assert bram.client.cookies.get(TRUST_COOKIE)
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         again = bram.get("/2fa/verify", headers=json)
         assert again.status_code == 200
         assert again.json() == {"next": "/"}
@@ -511,7 +507,7 @@ def test_the_most_careful_office_of_a_group_decides(parts: Parts) -> None:
         portal.call(amsterdam_alone)
         bram.login("bram")
         bram.enroll()
-        log_in_again(bram)
+        log_in_again(bram, "bram")
         assert "data-trust-browser" not in bram.get("/2fa/verify").text
         allow_trust(anna)
         assert "data-trust-browser" in bram.get("/2fa/verify").text
