@@ -1,11 +1,13 @@
 """Passkeys and security keys in a real Chromium: Rosa adds them on her page, logs in
-with them, and what was made for another site or used once already is refused.
+with them, and what was made for another site, asked for by a look-alike site or used
+once already is refused.
 
 Chromium's own virtual authenticators (the DevTools protocol's WebAuthn domain) play
 her phone's passkey and her YubiKey, so navigator.credentials.create and get run as in
 a browser at the office. Passkeys need a host name, so the app is opened at
 http://localhost:<port>; another site is a second app with passkeys of its own at
-another port, so another origin: the guard takes plain http for localhost alone.
+another port, so another origin: the guard takes plain http for localhost alone. The
+look-alike site needs no server: the browser's route answers for it.
 """
 
 from __future__ import annotations
@@ -188,6 +190,11 @@ def is_refused(person: Person, response: Response) -> None:
 def rosa_with_a_passkey(page: Page, app: RunningApp, *, album: Album | None = None) -> Person:
     """Rosa, enrolled with the app, with a passkey on this browser's phone; logged out."""
     plug_in(page, PHONE)
+    return rosa_adds_her_passkey(page, app, album=album)
+
+
+def rosa_adds_her_passkey(page: Page, app: RunningApp, *, album: Album | None = None) -> Person:
+    """As rosa_with_a_passkey, on the authenticator the browser has already."""
     rosa = Person(username="rosa", page=page, app_url=app.url)
     rosa.log_in()
     rosa.enrolls()
@@ -252,6 +259,65 @@ def test_a_passkey_made_for_another_site_does_not_open_nextens(
     rosa.lands_on("/2fa/verify")
 
     # Her own passkey still opens Nextens.
+    uses_passkey(rosa)
+    rosa.sees_dashboard()
+
+
+# A page of the look-alike site: it asks Rosa's browser for an answer to the challenge it
+# took from the real prompt, as a relay between her and Nextens would.
+_ASK_AS_NEXTENS = """async (options) => {
+  const bytes = (text) => Uint8Array.from(
+    atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4)),
+    (c) => c.charCodeAt(0));
+  const text = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+  const asked = options.publicKey;
+  const answer = await navigator.credentials.get({publicKey: {
+    ...asked,
+    challenge: bytes(asked.challenge),
+    allowCredentials: asked.allowCredentials.map((c) => ({type: c.type, id: bytes(c.id)})),
+  }});
+  const r = answer.response;
+  return JSON.stringify({id: answer.id, rawId: text(answer.rawId), type: answer.type, response: {
+    clientDataJSON: text(r.clientDataJSON), authenticatorData: text(r.authenticatorData),
+    signature: text(r.signature), userHandle: r.userHandle ? text(r.userHandle) : null}});
+}"""
+
+
+def test_her_own_passkey_answering_for_a_look_alike_site_is_refused(
+    page: Page, passkey_app: RunningApp
+) -> None:
+    devtools, phone = plug_in(page, PHONE)
+    rosa = rosa_adds_her_passkey(page, passkey_app)
+    (passkey,) = devtools.send("WebAuthn.getCredentials", {"authenticatorId": phone})["credentials"]
+    rosa.log_in()
+    rosa.lands_on("/2fa/verify")
+    options = page.locator("form[data-webauthn-form]").get_attribute("data-webauthn-get")
+    assert options is not None
+
+    # The look-alike site, at another origin of the same host, in a second tab; her
+    # browser holds the same passkey there.
+    look_alike = f"http://localhost:{owned_port()}"
+    tab = page.context.new_page()
+    tab.route(
+        re.compile("^" + re.escape(look_alike) + "/"),
+        lambda route: route.fulfill(content_type="text/html", body="<title>Nextens</title>"),
+    )
+    tab_devtools, tab_phone = plug_in(tab, PHONE)
+    tab_devtools.send(
+        "WebAuthn.addCredential", {"authenticatorId": tab_phone, "credential": passkey}
+    )
+    tab.goto(look_alike + "/login")
+    relayed = tab.evaluate(_ASK_AS_NEXTENS, json.loads(options))
+    tab.close()
+    client_data = json.loads(
+        urlsafe_b64decode(_padded(json.loads(relayed)["response"]["clientDataJSON"]))
+    )
+    assert client_data["origin"] == look_alike
+    assert client_data["challenge"] == json.loads(options)["publicKey"]["challenge"]
+
+    # Her own passkey, the prompt's own challenge: only the origin is wrong.
+    is_refused(rosa, posts_answer(rosa, relayed))
     uses_passkey(rosa)
     rosa.sees_dashboard()
 
