@@ -268,3 +268,21 @@ def test_passkey_pages_are_not_there_when_passkeys_are_off(parts: Parts) -> None
         spa = Spa(person)
         enrolled_rosa(spa)
         assert spa.get("/2fa/passkeys").status_code == 404
+
+
+def test_a_refused_answer_shows_a_browser_the_prompt_again(parts: Parts) -> None:
+    app = parts.app(webauthn_rp_id=RP_ID, webauthn_origins=[ORIGIN])
+    with browser(app, parts.clock) as rosa:
+        spa = Spa(rosa)
+        enrolled_rosa(spa)
+        add_passkey(spa, SoftAuthenticator())
+        log_in_again(rosa, "rosa")
+        assert rosa.get("/2fa/verify/passkey").status_code == 200
+
+        answer = rosa.submit("/2fa/verify/passkey", credential='{"id": 1}')
+
+    # The page, not a server error: its message, the code field and the passkey button.
+    assert answer.status_code == 400, answer.text
+    assert "werd niet geaccepteerd" in answer.text
+    assert 'name="code"' in answer.text
+    assert "data-webauthn-get" in answer.text
