@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    case,
     delete,
     event,
     or_,
@@ -45,6 +46,7 @@ from sqlalchemy.sql.dml import Insert
 
 from ..errors import GuardError, ServiceUnavailable
 from .base import (
+    AppRecord,
     AuditRecord,
     EnrollmentRecord,
     PasskeyRecord,
@@ -123,10 +125,16 @@ def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
 _REPEATED = "repeated="
 
 
+def _repeated_prefix(detail: str) -> str:
+    """What a folded row's detail starts with before its count: the detail it folds."""
+    return f"{detail}; {_REPEATED}" if detail else _REPEATED
+
+
 def _repeats(detail: str) -> int:
-    """How many occurrences a stored detail counts: 1 unless it is ``repeated=N``."""
-    count = detail.removeprefix(_REPEATED)
-    return int(count) if count != detail and count.isdigit() else 1
+    """How many occurrences a stored detail counts: 1 unless it ends in ``repeated=N``."""
+    last = detail.rpartition("; ")[2]
+    count = last.removeprefix(_REPEATED)
+    return int(count) if count != last and count.isdigit() else 1
 
 
 def _audit_record(row: Row[Any]) -> AuditRecord:
@@ -288,6 +296,15 @@ class SQLStore(Store):
             Column("address", Text, nullable=True),
         )
         Index(f"{table_prefix}trusted_user", self._trusts.c.user_id, self._trusts.c.created_at)
+        self._apps = Table(
+            f"{table_prefix}apps",
+            self._metadata,
+            Column("user_id", String(255), primary_key=True),
+            # The enrollment the row describes; a row of an earlier one is ignored.
+            Column("confirmed_at", _UTCDateTime, nullable=False),
+            Column("name", String(255), nullable=True),
+            Column("last_used_at", _UTCDateTime, nullable=True),
+        )
 
     @classmethod
     def from_url(cls, url: str, *, table_prefix: str = DEFAULT_TABLE_PREFIX) -> SQLStore:
@@ -765,6 +782,60 @@ class SQLStore(Store):
             )
         return bool(result.rowcount)
 
+    async def rename_passkey(self, user_id: str, passkey_id: str, name: str) -> bool:
+        t = self._passkeys
+        async with self._transaction("rename_passkey") as conn:
+            result = await conn.execute(
+                update(t).where(t.c.user_id == user_id, t.c.id == passkey_id).values(name=name)
+            )
+        return bool(result.rowcount)
+
+    # The authenticator app
+
+    async def get_app(self, user_id: str) -> AppRecord | None:
+        t = self._apps
+        async with self._transaction("get_app") as conn:
+            row = (await conn.execute(select(t).where(t.c.user_id == user_id))).first()
+        if row is None:
+            return None
+        return AppRecord(
+            user_id=row.user_id,
+            confirmed_at=row.confirmed_at,
+            name=row.name,
+            last_used_at=row.last_used_at,
+        )
+
+    def _app_upsert(self, user_id: str, confirmed_at: datetime, **values: Any) -> Insert:
+        """One statement that writes ``values`` and keeps the row's other column only
+        while the row describes the same enrollment, so a rename racing a sign-in
+        loses neither."""
+        t = self._apps
+        row = {"user_id": user_id, "confirmed_at": _utc(confirmed_at), **values}
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        stmt = insert(t).values(row)
+        same = t.c.confirmed_at == stmt.excluded.confirmed_at
+        kept = {
+            name: case((same, t.c[name]), else_=None)
+            for name in ("name", "last_used_at")
+            if name not in values
+        }
+        return stmt.on_conflict_do_update(
+            index_elements=[t.c.user_id],
+            set_={
+                "confirmed_at": stmt.excluded.confirmed_at,
+                **{name: stmt.excluded[name] for name in values},
+                **kept,
+            },
+        )
+
+    async def rename_app(self, user_id: str, *, confirmed_at: datetime, name: str) -> None:
+        async with self._transaction("rename_app") as conn:
+            await conn.execute(self._app_upsert(user_id, confirmed_at, name=name))
+
+    async def touch_app(self, user_id: str, *, confirmed_at: datetime, now: datetime) -> None:
+        async with self._transaction("touch_app") as conn:
+            await conn.execute(self._app_upsert(user_id, confirmed_at, last_used_at=_utc(now)))
+
     # Office policy
 
     async def active_offices(self, office_ids: Collection[str]) -> set[str]:
@@ -942,7 +1013,10 @@ class SQLStore(Store):
                 t.c.outcome == record.outcome,
                 t.c.actor_id.is_not_distinct_from(record.actor_id),
                 t.c.subject_id.is_not_distinct_from(record.subject_id),
-                or_(t.c.detail == "", t.c.detail.like(f"{_REPEATED}%")),
+                or_(
+                    t.c.detail == record.detail,
+                    t.c.detail.startswith(_repeated_prefix(record.detail), autoescape=True),
+                ),
             )
             .order_by(t.c.at.desc(), t.c.id.desc())
             .limit(1)
@@ -958,9 +1032,30 @@ class SQLStore(Store):
             await conn.execute(
                 update(t)
                 .where(t.c.id == row.id)
-                .values(at=_utc(record.at), address=record.address, detail=f"{_REPEATED}{count}")
+                .values(
+                    at=_utc(record.at),
+                    address=record.address,
+                    detail=f"{_repeated_prefix(record.detail)}{count}",
+                )
             )
         return True
+
+    async def recent_events_of(
+        self, user_id: str, *, events: Collection[str], limit: int
+    ) -> Sequence[AuditRecord]:
+        if not events or limit <= 0:
+            return []
+        t = self._events
+        stmt = (
+            select(t)
+            # subject_id and at: the audit_subject_at index reads the newest rows first.
+            .where(t.c.subject_id == user_id, t.c.event.in_(sorted(set(events))))
+            .order_by(t.c.at.desc(), t.c.id.desc())
+            .limit(limit)
+        )
+        async with self._transaction("recent_events_of") as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [_audit_record(row) for row in rows]
 
     async def events_after(
         self,
