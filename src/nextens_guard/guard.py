@@ -32,6 +32,7 @@ from .marker import VERIFIED_KEY, VerifiedMarker
 from .own_sessions import OwnSessions
 from .revocations import Revocations
 from .services.audit import Audit
+from .services.authenticators import AuthenticatorService
 from .services.enrollment import EnrollmentService
 from .services.office import OfficeService
 from .services.passwords import PasswordCheck
@@ -134,6 +135,9 @@ class Guard:
             envelope=self.envelope,
             audit=self.audit,
             settings=settings,
+        )
+        self.authenticators = AuthenticatorService(
+            store=self.store, audit=self.audit, settings=settings
         )
         self.passwords = PasswordCheck(
             backend=self.backend, ephemeral=self.ephemeral, audit=self.audit, settings=settings

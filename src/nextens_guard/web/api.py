@@ -30,6 +30,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse
 
 from ..backend import Office
+from ..services.authenticators import App, SignIn
 from ..services.office import UserOverview
 from ..services.people import Named
 from ..services.webauthn import Passkey
@@ -225,6 +226,50 @@ def _passkey(passkey: Passkey) -> dict[str, Any]:
         "name": passkey.name,
         "added_at": passkey.added_at.isoformat(),
         "last_used_at": passkey.last_used_at.isoformat() if passkey.last_used_at else None,
+    }
+
+
+_APP: dict[str, Any] = {
+    "type": ["object", "null"],
+    "description": "the authenticator app; null when the user has not set it up",
+    "required": ["name", "set_up_at", "last_used_at"],
+    "properties": {
+        "name": {**_NULLABLE_STRING, "description": "null until the user names it"},
+        "set_up_at": {"type": "string", "format": "date-time"},
+        "last_used_at": {**_NULLABLE_STRING, "format": "date-time"},
+    },
+}
+_SIGN_IN: dict[str, Any] = {
+    "type": "object",
+    "required": ["at", "event", "outcome", "browser", "address"],
+    "properties": {
+        "at": {"type": "string", "format": "date-time"},
+        "event": _STRING,
+        "outcome": {"enum": ["passed", "failed"]},
+        # "Firefox · Windows"; empty when the browser named none we know.
+        "browser": _STRING,
+        "address": _NULLABLE_STRING,
+    },
+}
+
+
+def _app(app: App | None) -> dict[str, Any] | None:
+    if app is None:
+        return None
+    return {
+        "name": app.name,
+        "set_up_at": app.set_up_at.isoformat(),
+        "last_used_at": app.last_used_at.isoformat() if app.last_used_at else None,
+    }
+
+
+def _sign_in(sign_in: SignIn) -> dict[str, Any]:
+    return {
+        "at": sign_in.at.isoformat(),
+        "event": sign_in.event,
+        "outcome": "passed" if sign_in.passed else "failed",
+        "browser": sign_in.browser,
+        "address": sign_in.address,
     }
 
 
@@ -466,6 +511,49 @@ PAGES: dict[str, PageView] = {
         _with(
             _picked(action="form_action", cancel_url="cancel_url"),
             passkey=lambda values: _passkey(values["passkey"]),
+        ),
+    ),
+    "security.html": PageView(
+        "security",
+        {
+            "app": _APP,
+            "passkeys": {"type": "array", "items": _PASSKEY},
+            "passkeys_on": _BOOLEAN,
+            "add_url": _STRING,
+            "rename_app_url": _STRING,
+            "trusted_browsers": _TRUSTED_BROWSERS,
+            "browsers_action": _STRING,
+            "sign_ins": {"type": "array", "items": _SIGN_IN},
+            "logout_everywhere_url": _STRING,
+            "reset_code_url": _STRING,
+            "notice": _NULLABLE_STRING,
+        },
+        _with(
+            _picked(
+                passkeys_on="passkeys_on",
+                add_url="add_url",
+                rename_app_url="rename_app_url",
+                browsers_action="remove_action",
+                logout_everywhere_url="logout_everywhere_url",
+                reset_code_url="reset_code_url",
+                notice="notice",
+            ),
+            app=lambda values: _app(values["app"]),
+            passkeys=lambda values: [_passkey(p) for p in values["passkeys"]],
+            trusted_browsers=_trusted_browsers,
+            sign_ins=lambda values: [_sign_in(s) for s in values["sign_ins"]],
+        ),
+    ),
+    "authenticator_rename.html": PageView(
+        "authenticator_rename",
+        {
+            "action": _STRING,
+            "cancel_url": _STRING,
+            "current_name": {**_NULLABLE_STRING, "description": "null: the app, never named"},
+            "name": _STRING,
+        },
+        _picked(
+            action="form_action", cancel_url="cancel_url", current_name="current_name", name="name"
         ),
     ),
     "recover.html": PageView(

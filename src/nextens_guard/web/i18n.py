@@ -105,6 +105,7 @@ RUNTIME_KEYS = (
     "event.authenticator_removed",
     "event.authenticator_cloned",
     "event.passkey_failed",
+    "event.authenticator_renamed",
 )
 
 

@@ -120,6 +120,17 @@ ENDPOINTS: dict[str, Endpoint] = {
         "passkey_remove.html",
         (),
     ),
+    "/passkeys/{passkey_id}/rename": Endpoint(
+        "Give one passkey another name", "enrolled", "authenticator_rename.html", ("name",)
+    ),
+    "/app/rename": Endpoint(
+        "Give the authenticator app a name", "enrolled", "authenticator_rename.html", ("name",)
+    ),
+    "/security": Endpoint(
+        "The own security page: the app and passkeys, trusted browsers, recent sign-ins",
+        "verified",
+        "security.html",
+    ),
     "/help/sync": Endpoint("Clock-sync help", "anyone", "help_sync.html"),
     "/openapi.json": Endpoint("This description", "anyone", None),
     "/office": Endpoint("The office's two-step verification status", "verified", "office.html"),

@@ -28,6 +28,7 @@ from .links import HOST_ROOT_KEY
 from .office_routes import OfficeRoutes
 from .passkey_routes import PasskeyRoutes
 from .rendering import Rendering
+from .security_routes import SecurityRoutes
 from .trust_routes import TrustRoutes
 from .user_routes import UserRoutes
 
@@ -56,6 +57,7 @@ class GuardPages:
                 *OfficeRoutes(kit).routes(),
                 *AdminRoutes(kit).routes(),
                 *TrustRoutes(kit).routes(),
+                *SecurityRoutes(kit).routes(),
                 Mount("/static", StaticFiles(packages=[("nextens_guard", "static")])),
             ],
             default=self._not_found,
