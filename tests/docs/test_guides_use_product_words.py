@@ -56,6 +56,13 @@ QUOTED = {
         "password.button",
         "help_sync_link",
         "page.503.title",
+        "security.link",
+        "security.authenticators.heading",
+        "security.rename",
+        "security.sign_ins.heading",
+        "security.outcome.passed",
+        "security.outcome.failed",
+        "logout_everywhere.button",
     ),
 }
 
