@@ -75,7 +75,7 @@ def test_the_security_page_needs_the_second_step_first(user: Browser) -> None:
     user.verify(secret)
     page = user.get("/2fa/security")
     assert page.status_code == 200
-    assert 'data-page="security"' in page.text or "Beveiliging van uw account" in page.text
+    assert 'data-guard-page="security"' in page.text
 
 
 def test_the_office_page_and_the_passkeys_page_link_to_the_security_page(spa: Spa) -> None:
