@@ -382,3 +382,19 @@ def test_recent_sign_ins_are_bounded_to_the_latest_ten(user: Browser) -> None:
     assert len(sign_ins) == 10
     times = [s["at"] for s in sign_ins]
     assert times == sorted(times, reverse=True)
+
+
+def test_logins_close_together_count_in_one_row_per_browser(user: Browser) -> None:
+    user.login("rosa")
+    secret, _ = user.enroll()
+    for agent in (FIREFOX, FIREFOX, SAFARI, FIREFOX):
+        log_in_with_code(user, "rosa", secret, **{"user-agent": agent})
+
+    verified = [r for r in events_of(user, "rosa") if r.event == "verified"]
+
+    assert sorted(r.detail for r in verified) == [
+        "browser=Firefox · Windows; repeated=3",
+        "browser=Safari · iOS",
+    ]
+    sign_ins = Spa(user).state("/2fa/security")["sign_ins"]
+    assert [s["browser"] for s in sign_ins] == ["Firefox · Windows", "Safari · iOS"]
