@@ -398,3 +398,12 @@ def test_logins_close_together_count_in_one_row_per_browser(user: Browser) -> No
     ]
     sign_ins = Spa(user).state("/2fa/security")["sign_ins"]
     assert [s["browser"] for s in sign_ins] == ["Firefox · Windows", "Safari · iOS"]
+
+
+def test_the_passkeys_page_shows_the_apps_name_too(spa: Spa) -> None:
+    enrolled_rosa(spa)
+    spa.post("/2fa/app/rename", name="Samsung van Rosa")
+
+    page = spa.browser.get("/2fa/passkeys").text
+
+    assert "Samsung van Rosa" in page

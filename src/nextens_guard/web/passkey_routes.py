@@ -72,6 +72,7 @@ class PasskeyRoutes:
             request,
             "passkeys.html",
             passkeys=await self._guard.webauthn.passkeys(user),
+            app=await self._guard.authenticators.app(user),
             add_url=guard_url(request, f"{_LIST}/new", keep_next=False),
             notice=self._kit.rendering.translator(request)(notice) if notice else None,
         )
