@@ -193,6 +193,16 @@ class WebAuthnService:
             return None
         return AttestedCredentialData(data)
 
+    async def _descriptors(self, user: GuardUser) -> list[PublicKeyCredentialDescriptor]:
+        """The user's authenticators as the browser's prompt names them."""
+        return [
+            PublicKeyCredentialDescriptor(
+                type=PublicKeyCredentialType.PUBLIC_KEY, id=credential.credential_id
+            )
+            for record in await self._records(user)
+            if (credential := self._credential(record)) is not None
+        ]
+
     # Challenges: one use, one login, a short life
 
     async def _issue(
@@ -247,17 +257,12 @@ class WebAuthnService:
         self, session: MutableMapping[str, Any], user: GuardUser, login_id: str
     ) -> dict[str, Any]:
         """What the browser's ``navigator.credentials.create`` needs, and a fresh challenge."""
-        existing = [c for r in await self._records(user) if (c := self._credential(r))]
         options, state = self._fido().register_begin(
             PublicKeyCredentialUserEntity(
                 id=self._user_handle(user), name=user.username, display_name=user.label
             ),
-            [
-                PublicKeyCredentialDescriptor(
-                    type=PublicKeyCredentialType.PUBLIC_KEY, id=c.credential_id
-                )
-                for c in existing
-            ],
+            # The ones the user has already: the browser refuses to register one twice.
+            await self._descriptors(user),
             resident_key_requirement=ResidentKeyRequirement.PREFERRED,
             user_verification=self._verification,
         )
@@ -315,16 +320,11 @@ class WebAuthnService:
         self, session: MutableMapping[str, Any], user: GuardUser, login_id: str
     ) -> dict[str, Any] | None:
         """What ``navigator.credentials.get`` needs; None when the user has no passkey."""
-        existing = [c for r in await self._records(user) if (c := self._credential(r))]
-        if not existing:
+        descriptors = await self._descriptors(user)
+        if not descriptors:
             return None
         options, state = self._fido().authenticate_begin(
-            [
-                PublicKeyCredentialDescriptor(
-                    type=PublicKeyCredentialType.PUBLIC_KEY, id=c.credential_id
-                )
-                for c in existing
-            ],
+            descriptors,
             user_verification=self._verification,
         )
         await self._issue(session, user, login_id, _AUTHENTICATE, state)

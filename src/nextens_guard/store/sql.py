@@ -862,15 +862,14 @@ class SQLStore(Store):
     async def set_trust_policy(
         self, office_ids: Collection[str], *, max_days: int, actor_id: str | None, now: datetime
     ) -> None:
-        async with self._transaction("set_trust_policy") as conn:
-            await self._set_per_office(
-                conn,
-                self._trust_policies,
-                office_ids,
-                {"max_days": max_days},
-                actor_id=actor_id,
-                now=_utc(now),
-            )
+        await self._set_setting(
+            "set_trust_policy",
+            self._trust_policies,
+            office_ids,
+            {"max_days": max_days},
+            actor_id=actor_id,
+            now=now,
+        )
 
     async def passkey_policies(self, office_ids: Collection[str]) -> dict[str, str]:
         found = await self._per_office(
@@ -881,14 +880,28 @@ class SQLStore(Store):
     async def set_passkey_policy(
         self, office_ids: Collection[str], *, applies_to: str, actor_id: str | None, now: datetime
     ) -> None:
-        async with self._transaction("set_passkey_policy") as conn:
+        await self._set_setting(
+            "set_passkey_policy",
+            self._passkey_policies,
+            office_ids,
+            {"applies_to": applies_to},
+            actor_id=actor_id,
+            now=now,
+        )
+
+    async def _set_setting(
+        self,
+        operation: str,
+        table: Table,
+        office_ids: Collection[str],
+        values: dict[str, Any],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> None:
+        async with self._transaction(operation) as conn:
             await self._set_per_office(
-                conn,
-                self._passkey_policies,
-                office_ids,
-                {"applies_to": applies_to},
-                actor_id=actor_id,
-                now=_utc(now),
+                conn, table, office_ids, values, actor_id=actor_id, now=_utc(now)
             )
 
     @staticmethod
