@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -58,6 +58,8 @@ class EventKind(enum.StrEnum):
     BROWSER_TRUSTED = "browser_trusted"
     TRUSTED_BROWSER_USED = "trusted_browser_used"
     TRUSTED_BROWSER_REMOVED = "trusted_browser_removed"
+    # Whom the office requires a passkey or security key of: admins, everyone, or off.
+    PASSKEY_POLICY_CHANGED = "passkey_policy_changed"
 
 
 # Events a user can cause again and again without failing anything, so no lockout
@@ -227,6 +229,33 @@ class Audit:
                 retry_after=attempt.retry_after if locked else None,
             )
         )
+
+    async def office_setting(
+        self,
+        kind: EventKind,
+        office_ids: Sequence[str],
+        *,
+        detail: str,
+        on: bool,
+        actor_id: str,
+        address: str | None,
+        at: datetime,
+    ) -> None:
+        """A setting changed for a whole office group: one event per office, so each
+        office's page shows it; the others name the office it was changed in."""
+        origin = office_ids[0] if office_ids else None
+        for office_id in office_ids:
+            await self.record(
+                AuditEvent(
+                    kind=kind,
+                    outcome="ok" if on else "off",
+                    at=at,
+                    actor_id=actor_id,
+                    office_id=office_id,
+                    address=address,
+                    detail=detail if office_id == origin else f"{detail}; via {origin}",
+                )
+            )
 
     async def record(self, event: AuditEvent) -> None:
         """Store the event (a repeat folded, see :data:`FOLDED_KINDS`), then tell the

@@ -107,20 +107,15 @@ class TrustService:
         await self._store.set_trust_policy(
             office_ids, max_days=max_days, actor_id=actor_id, now=now
         )
-        origin = office_ids[0] if office_ids else None
-        detail = f"max_days={max_days}"
-        for office_id in office_ids:
-            await self._audit.record(
-                AuditEvent(
-                    kind=EventKind.TRUST_POLICY_CHANGED,
-                    outcome="ok" if max_days else "off",
-                    at=now,
-                    actor_id=actor_id,
-                    office_id=office_id,
-                    address=address,
-                    detail=detail if office_id == origin else f"{detail}; via {origin}",
-                )
-            )
+        await self._audit.office_setting(
+            EventKind.TRUST_POLICY_CHANGED,
+            office_ids,
+            detail=f"max_days={max_days}",
+            on=max_days > 0,
+            actor_id=actor_id,
+            address=address,
+            at=now,
+        )
 
     # One browser
 

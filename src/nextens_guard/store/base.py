@@ -280,7 +280,11 @@ class Store(ABC):
         raise NotImplementedError
 
     async def remove_passkey(self, user_id: str, passkey_id: str) -> bool:
-        """Remove one passkey of this user; False when there was none."""
+        """Remove one passkey of this user; False when there was none.
+
+        Voiding an enrollment (:meth:`void_enrollments`, :meth:`void_enrollment_at`,
+        :meth:`deactivate_and_void`) removes the user's passkeys in the same transaction.
+        """
         raise NotImplementedError
 
     async def rename_passkey(self, user_id: str, passkey_id: str, name: str) -> bool:
@@ -350,6 +354,19 @@ class Store(ABC):
     ) -> int:
         """Delete these users' trusted browsers: only ``trust_id`` when given, only those
         expired by ``before`` when given; how many went."""
+
+    # A phishing-resistant authenticator (a passkey or security key) required. Not
+    # abstract, so a store written before it still builds; the SQL store has it.
+
+    async def passkey_policies(self, office_ids: Collection[str]) -> dict[str, str]:
+        """Whom each of these offices requires a passkey of (``admins``, ``everyone``,
+        ``off``), for each office that ever set it."""
+        raise NotImplementedError
+
+    async def set_passkey_policy(
+        self, office_ids: Collection[str], *, applies_to: str, actor_id: str | None, now: datetime
+    ) -> None:
+        raise NotImplementedError
 
     # Audit
 

@@ -305,6 +305,14 @@ class SQLStore(Store):
             Column("name", String(255), nullable=True),
             Column("last_used_at", _UTCDateTime, nullable=True),
         )
+        self._passkey_policies = Table(
+            f"{table_prefix}passkey_policies",
+            self._metadata,
+            Column("office_id", String(255), primary_key=True),
+            Column("applies_to", String(16), nullable=False),
+            Column("changed_at", _UTCDateTime, nullable=False),
+            Column("changed_by", String(255), nullable=True),
+        )
 
     @classmethod
     def from_url(cls, url: str, *, table_prefix: str = DEFAULT_TABLE_PREFIX) -> SQLStore:
@@ -583,7 +591,14 @@ class SQLStore(Store):
                 .returning(t.c.user_id)
             )
             voided.extend(result.scalars())
+        await self._drop_passkeys(conn, user_ids)
         return sorted(voided)
+
+    async def _drop_passkeys(self, conn: AsyncConnection, user_ids: Collection[str]) -> None:
+        # A reset, a recovery and a deactivation start the user's second step over: a
+        # passkey of the old one must not come back with the new phone.
+        for chunk in _chunks(user_ids):
+            await conn.execute(delete(self._passkeys).where(self._passkeys.c.user_id.in_(chunk)))
 
     def _void_values(self, now: datetime) -> dict[str, Any]:
         """What voiding sets: no secret, no reset code, nothing in progress, a new generation.
@@ -619,7 +634,10 @@ class SQLStore(Store):
             .returning(t.c.user_id)
         )
         async with self._transaction("void_enrollment_at") as conn:
-            return (await conn.execute(stmt)).first() is not None
+            if (await conn.execute(stmt)).first() is None:
+                return False
+            await self._drop_passkeys(conn, [user_id])
+            return True
 
     async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
         async with self._transaction("void_enrollments") as conn:
@@ -858,21 +876,43 @@ class SQLStore(Store):
         actor_id: str | None,
         now: datetime,
     ) -> None:
-        # _chunks sorts, so two changes of overlapping groups lock their rows in
-        # the same order and cannot deadlock on PostgreSQL.
+        await self._set_per_office(
+            conn, self._offices, office_ids, {"active": active}, actor_id=actor_id, now=now
+        )
+
+    async def _set_per_office(
+        self,
+        conn: AsyncConnection,
+        table: Table,
+        office_ids: Collection[str],
+        values: dict[str, Any],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> None:
+        """Write ``values`` in the row of each office, made when missing, with who and when.
+
+        _chunks sorts, so two changes of overlapping groups lock their rows in the same
+        order and cannot deadlock on PostgreSQL.
+        """
+        changed = {**values, "changed_at": now, "changed_by": actor_id}
         for chunk in _chunks(office_ids):
-            rows = [
-                {
-                    "office_id": office_id,
-                    "active": active,
-                    "changed_at": now,
-                    "changed_by": actor_id,
-                }
-                for office_id in chunk
-            ]
-            await conn.execute(
-                self._upsert(self._offices, rows, update=("active", "changed_at", "changed_by"))
-            )
+            rows = [{"office_id": office_id, **changed} for office_id in chunk]
+            await conn.execute(self._upsert(table, rows, update=tuple(changed)))
+
+    async def _per_office(
+        self, operation: str, column: Any, office_ids: Collection[str]
+    ) -> dict[str, Any]:
+        """``column`` of each of these offices that has a row."""
+        table = column.table
+        found: dict[str, Any] = {}
+        async with self._transaction(operation) as conn:
+            for chunk in _chunks(office_ids):
+                result = await conn.execute(
+                    select(table.c.office_id, column).where(table.c.office_id.in_(chunk))
+                )
+                found.update((row[0], row[1]) for row in result)
+        return found
 
     async def set_offices_active(
         self, office_ids: Collection[str], *, active: bool, actor_id: str | None, now: datetime
@@ -885,37 +925,55 @@ class SQLStore(Store):
     # Trusted browsers
 
     async def trust_policies(self, office_ids: Collection[str]) -> dict[str, int]:
-        t = self._trust_policies
-        policies: dict[str, int] = {}
-        async with self._transaction("trust_policies") as conn:
-            for chunk in _chunks(office_ids):
-                result = await conn.execute(
-                    select(t.c.office_id, t.c.max_days).where(t.c.office_id.in_(chunk))
-                )
-                policies.update((row.office_id, int(row.max_days)) for row in result)
-        return policies
+        found = await self._per_office(
+            "trust_policies", self._trust_policies.c.max_days, office_ids
+        )
+        return {office_id: int(days) for office_id, days in found.items()}
 
     async def set_trust_policy(
         self, office_ids: Collection[str], *, max_days: int, actor_id: str | None, now: datetime
     ) -> None:
-        now = _utc(now)
-        async with self._transaction("set_trust_policy") as conn:
-            # Sorted chunks, as _set_active: overlapping groups lock rows in one order.
-            for chunk in _chunks(office_ids):
-                rows = [
-                    {
-                        "office_id": office_id,
-                        "max_days": max_days,
-                        "changed_at": now,
-                        "changed_by": actor_id,
-                    }
-                    for office_id in chunk
-                ]
-                await conn.execute(
-                    self._upsert(
-                        self._trust_policies, rows, update=("max_days", "changed_at", "changed_by")
-                    )
-                )
+        await self._set_setting(
+            "set_trust_policy",
+            self._trust_policies,
+            office_ids,
+            {"max_days": max_days},
+            actor_id=actor_id,
+            now=now,
+        )
+
+    async def passkey_policies(self, office_ids: Collection[str]) -> dict[str, str]:
+        found = await self._per_office(
+            "passkey_policies", self._passkey_policies.c.applies_to, office_ids
+        )
+        return {office_id: str(applies_to) for office_id, applies_to in found.items()}
+
+    async def set_passkey_policy(
+        self, office_ids: Collection[str], *, applies_to: str, actor_id: str | None, now: datetime
+    ) -> None:
+        await self._set_setting(
+            "set_passkey_policy",
+            self._passkey_policies,
+            office_ids,
+            {"applies_to": applies_to},
+            actor_id=actor_id,
+            now=now,
+        )
+
+    async def _set_setting(
+        self,
+        operation: str,
+        table: Table,
+        office_ids: Collection[str],
+        values: dict[str, Any],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> None:
+        async with self._transaction(operation) as conn:
+            await self._set_per_office(
+                conn, table, office_ids, values, actor_id=actor_id, now=_utc(now)
+            )
 
     @staticmethod
     def _trust(row: Any) -> TrustRecord:

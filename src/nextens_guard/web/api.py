@@ -207,6 +207,8 @@ _TRUSTED_BROWSER: dict[str, Any] = {
 _TRUSTED_BROWSERS: dict[str, Any] = {"type": "array", "items": _TRUSTED_BROWSER}
 # The days a trust may last, as the office set it; null when the office does not allow it.
 _TRUST_DAYS: dict[str, Any] = {"type": ["integer", "null"], "minimum": 1, "maximum": 30}
+# Whom the office requires a passkey or security key of.
+_PASSKEY_RULE: dict[str, Any] = {"type": "string", "enum": ["off", "admins", "everyone"]}
 _NULLABLE_OBJECT: dict[str, Any] = {"type": ["object", "null"]}
 _PASSKEY: dict[str, Any] = {
     "type": "object",
@@ -397,6 +399,7 @@ def _office_page(values: Mapping[str, Any]) -> dict[str, Any]:
         "may_manage": values["is_admin"],
         "enrolled": values["enrolled"],
         "trust_days": values.get("trust_days") or None,
+        "passkeys_required_of": values.get("passkeys_required_of", "off"),
         "events": [_event(event, values["people"]) for event in values["events"]],
         "notice": values["notice"],
     }
@@ -470,13 +473,21 @@ PAGES: dict[str, PageView] = {
                 "description": "for navigator.credentials.get; null when the user has no passkey",
             },
             "passkey_action": _STRING,
+            "code_allowed": {
+                **_BOOLEAN,
+                "description": "false when the office requires the passkey the user has:"
+                " only `passkey_action` lets them in",
+            },
         },
-        _picked(
-            action="form_action",
-            recover_url="recover_url",
-            trust_days="trust_days",
-            passkey_options="passkey_options",
-            passkey_action="passkey_action",
+        _with(
+            _picked(
+                action="form_action",
+                recover_url="recover_url",
+                trust_days="trust_days",
+                passkey_options="passkey_options",
+                passkey_action="passkey_action",
+            ),
+            code_allowed=lambda values: values.get("code_allowed", True),
         ),
     ),
     "passkeys.html": PageView(
@@ -583,6 +594,7 @@ PAGES: dict[str, PageView] = {
             "may_manage": _BOOLEAN,
             "enrolled": _BOOLEAN,
             "trust_days": _TRUST_DAYS,
+            "passkeys_required_of": _PASSKEY_RULE,
             "events": {"type": "array", "items": _EVENT},
             "notice": _NULLABLE_STRING,
         },
@@ -606,6 +618,24 @@ PAGES: dict[str, PageView] = {
             ),
             linked_offices=lambda values: _offices(values.get("linked_offices")),
         ),
+    ),
+    "office_passkeys.html": PageView(
+        "office_passkeys",
+        {
+            "action": _STRING,
+            "applies_to": _PASSKEY_RULE,
+            "choices": {"type": "array", "items": _PASSKEY_RULE},
+            "linked_offices": _OFFICES,
+        },
+        _with(
+            _picked(action="form_action", applies_to="applies_to", choices="choices"),
+            linked_offices=lambda values: _offices(values.get("linked_offices")),
+        ),
+    ),
+    "passkey_required.html": PageView(
+        "passkey_required",
+        {"applies_to": _PASSKEY_RULE, "add_url": _STRING},
+        _picked(applies_to="applies_to", add_url="add_url"),
     ),
     "trusted_browsers.html": PageView(
         "trusted_browsers",

@@ -26,6 +26,7 @@ from .help_routes import HelpRoutes
 from .kit import Kit
 from .links import HOST_ROOT_KEY
 from .office_routes import OfficeRoutes
+from .passkey_policy_routes import PasskeyPolicyRoutes
 from .passkey_routes import PasskeyRoutes
 from .rendering import Rendering
 from .security_routes import SecurityRoutes
@@ -53,6 +54,7 @@ class GuardPages:
             routes=[
                 *UserRoutes(kit).routes(),
                 *PasskeyRoutes(kit).routes(),
+                *PasskeyPolicyRoutes(kit).routes(),
                 *HelpRoutes(kit).routes(),
                 *OfficeRoutes(kit).routes(),
                 *AdminRoutes(kit).routes(),
