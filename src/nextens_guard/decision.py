@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["ANONYMOUS", "ENROLL", "PASS", "VERIFY", "Decision"]
+__all__ = ["ANONYMOUS", "ENROLL", "PASS", "PASSKEY", "VERIFY", "Decision"]
 
 
 class Decision(enum.StrEnum):
@@ -14,12 +14,15 @@ class Decision(enum.StrEnum):
     ``PASS``: the user may reach the app (not required, or verified in this login).
     ``ENROLL``: required, and the user has no confirmed authenticator yet.
     ``VERIFY``: required, enrolled, and this session has not given a code.
+    ``PASSKEY``: this session gave the second step, but the user's office requires a
+    passkey or security key of them and they have none yet: they add one first.
     """
 
     ANONYMOUS = "anonymous"
     PASS = "pass"  # noqa: S105 - a decision, not a password
     ENROLL = "enroll"
     VERIFY = "verify"
+    PASSKEY = "passkey"
 
 
 # The members as module names: reading a member off an Enum class costs about 80 ns on
@@ -29,3 +32,4 @@ ANONYMOUS = Decision.ANONYMOUS
 PASS = Decision.PASS
 ENROLL = Decision.ENROLL
 VERIFY = Decision.VERIFY
+PASSKEY = Decision.PASSKEY

@@ -22,18 +22,20 @@ from .attempts import Attempt, Verdict
 from .backend import AuthBackend, BackendError, ShieldedBackend
 from .crypto import Envelope
 from .csrf import CsrfTokens
-from .decision import ANONYMOUS, ENROLL, PASS, VERIFY, Decision
+from .decision import ANONYMOUS, ENROLL, PASS, PASSKEY, VERIFY, Decision
 from .ephemeral.base import ALL_TOPIC, Ephemeral, Limits, Purpose
 from .ephemeral.memory import MemoryEphemeral
 from .ephemeral.redis import RedisEphemeral
 from .errors import GuardError, ServiceUnavailable
 from .http import address_key
-from .marker import VERIFIED_KEY, VerifiedMarker
+from .marker import PASSKEY_DUE_KEY, VERIFIED_KEY, VerifiedMarker
 from .own_sessions import OwnSessions
 from .revocations import Revocations
 from .services.audit import Audit
+from .services.authenticators import AuthenticatorService
 from .services.enrollment import EnrollmentService
 from .services.office import OfficeService
+from .services.passkey_policy import Need, PasskeyPolicyService
 from .services.passwords import PasswordCheck
 from .services.policy import PolicyService
 from .services.recovery import RecoveryService
@@ -128,12 +130,27 @@ class Guard:
             settings=settings,
             announce=self.announce,
         )
+        self.trust = TrustService(
+            store=self.store, policy=self.policy, audit=self.audit, settings=settings
+        )
         self.webauthn = WebAuthnService(
             store=self.store,
             ephemeral=self.ephemeral,
             envelope=self.envelope,
             audit=self.audit,
             settings=settings,
+            trust=self.trust,
+        )
+        self.passkey_policy = PasskeyPolicyService(
+            backend=self.backend,
+            store=self.store,
+            policy=self.policy,
+            audit=self.audit,
+            settings=settings,
+            passkeys_enabled=self.webauthn.enabled,
+        )
+        self.authenticators = AuthenticatorService(
+            store=self.store, audit=self.audit, settings=settings
         )
         self.passwords = PasswordCheck(
             backend=self.backend, ephemeral=self.ephemeral, audit=self.audit, settings=settings
@@ -148,9 +165,6 @@ class Guard:
             settings=settings,
             announce=self.announce,
             revoke=self.revoke,
-        )
-        self.trust = TrustService(
-            store=self.store, policy=self.policy, audit=self.audit, settings=settings
         )
         self.revocations = Revocations(
             self.ephemeral, seconds=settings.verified_max_age_seconds, clock=settings.clock
@@ -341,14 +355,18 @@ class Guard:
         if not state.required or self._marker_valid(session, user_id, state.generation):
             return PASS
         self.markers.forget_unless_for(session, user_id)
-        return ENROLL if state.generation is None else VERIFY
+        if state.generation is None:
+            return ENROLL
+        if self._marker_valid(session, user_id, state.generation, PASSKEY_DUE_KEY):
+            return PASSKEY
+        return VERIFY
 
     @staticmethod
     def _anonymous(session: Session) -> Decision:
         # Nobody is logged in: no marker outlives a logout. The login itself is ended by
         # witness(), which sees the request out, or at the host's end_login() call.
-        if VERIFIED_KEY in session:
-            del session[VERIFIED_KEY]
+        if VERIFIED_KEY in session or PASSKEY_DUE_KEY in session:
+            VerifiedMarker.forget(session)
         return ANONYMOUS
 
     async def end_login(self, session: Session) -> None:
@@ -463,32 +481,55 @@ class Guard:
         correct = await check_password()
         return await self.ephemeral.settle(Purpose.PASSWORD, key, address, correct=correct)
 
-    def mark_verified(self, session: Session, user_id: str, generation: int) -> None:
+    def mark_verified(
+        self, session: Session, user_id: str, generation: int, *, key: str = VERIFIED_KEY
+    ) -> None:
         """Record in ``session`` that ``user_id`` gave the second step for ``generation``,
         in the login the session records (begun now when it records none)."""
         login_id = login.current(session, user_id)
         if login_id in self.revocations:
             # A copy of a session whose login ended verifies as a login of its own.
             login_id = login.begin(session, user_id, None)
-        self.markers.mark(session, user_id, generation, login_id)
+        self.markers.mark(session, user_id, generation, login_id, key)
 
-    async def passed(self, scope: MutableMapping[str, Any], user_id: str, generation: int) -> None:
+    async def passed(
+        self,
+        scope: MutableMapping[str, Any],
+        user_id: str,
+        generation: int,
+        *,
+        phishing_resistant: bool = False,
+    ) -> bool:
         """The request in ``scope`` passed the second step: mark its session verified
         and let the host give the session a new id (``on_verified``).
 
-        When the host's hook fails, the session stays unverified and the page fails
-        closed, as for any part that is down.
+        ``phishing_resistant``: it was given with a passkey or security key. A user whose
+        office requires one (see :mod:`.services.passkey_policy`) and who gave the app's
+        code is marked for adding one when they have none
+        (:data:`~nextens_guard.decision.Decision.PASSKEY`: the app stays closed to them
+        until they have), and is not marked at all when they have one: False then, and
+        the prompt asks for it. When the host's hook fails, the session stays unverified
+        and the page fails closed, as for any part that is down.
         """
         session: Session = scope["session"]
-        self.mark_verified(session, user_id, generation)
+        need = Need.NONE
+        if not phishing_resistant:
+            user = await self.backend.get_user(user_id)
+            need = Need.NONE if user is None else await self.passkey_policy.need(user)
+        if need is Need.USE:
+            self.markers.forget(session)
+            return False
+        key = PASSKEY_DUE_KEY if need is Need.ADD else VERIFIED_KEY
+        self.mark_verified(session, user_id, generation, key=key)
         hook = self.settings.on_verified
         if hook is None:
-            return
+            return True
         try:
             await hook(scope)
         except Exception as exc:
             self.markers.forget(session)
             raise BackendError(f"on_verified failed: {type(exc).__name__}") from exc
+        return True
 
     def forget_verified(self, session: Session, *, unless_for: str | None = None) -> None:
         """Drop the session's proof of the second step (unless it names ``unless_for``)."""

@@ -18,9 +18,13 @@ from typing import Any, Protocol
 
 from .login import LOGIN_KEY
 
-__all__ = ["VERIFIED_KEY", "Session", "VerifiedMarker"]
+__all__ = ["PASSKEY_DUE_KEY", "VERIFIED_KEY", "Session", "VerifiedMarker"]
 
 VERIFIED_KEY = "nextens_guard.verified"
+# The same marker for a user who gave the second step but whose office requires a
+# passkey they do not have yet: it opens the pages that add one, and nothing else.
+PASSKEY_DUE_KEY = "nextens_guard.passkey_due"
+_KEYS = (VERIFIED_KEY, PASSKEY_DUE_KEY)
 
 Session = MutableMapping[str, Any]
 _NUMBER = (int, float)
@@ -95,10 +99,12 @@ class VerifiedMarker:
         except (KeyError, TypeError, ValueError):
             return False
 
-    def valid(self, session: Session, user_id: str, generation: int | None) -> bool:
+    def valid(
+        self, session: Session, user_id: str, generation: int | None, key: str = VERIFIED_KEY
+    ) -> bool:
         # Every verified request comes here: a tuple rather than ``int | float`` for
         # isinstance, which would build the union anew on each call.
-        marker = session.get(VERIFIED_KEY)
+        marker = session.get(key)
         if generation is None or not isinstance(marker, list) or len(marker) != 4:
             return False
         uid, marked_generation, verified_at, login_id = marker
@@ -116,19 +122,33 @@ class VerifiedMarker:
             and login_id not in self._ended
         )
 
-    def mark(self, session: Session, user_id: str, generation: int, login_id: str) -> None:
+    def mark(
+        self,
+        session: Session,
+        user_id: str,
+        generation: int,
+        login_id: str,
+        key: str = VERIFIED_KEY,
+    ) -> None:
+        """Mark the session with ``key``; the other marker goes, a session holds one."""
+        self.forget(session)
         # A list, because the session is JSON and tuples come back as lists.
-        session[VERIFIED_KEY] = [user_id, generation, int(self._clock()), login_id]
+        session[key] = [user_id, generation, int(self._clock()), login_id]
 
     @staticmethod
     def forget(session: Session) -> None:
-        session.pop(VERIFIED_KEY, None)
+        for key in _KEYS:
+            session.pop(key, None)
 
     @staticmethod
     def forget_unless_for(session: Session, user_id: str | None) -> None:
         """Drop a marker that names anyone but the user logged in now (or nobody is)."""
-        marker = session.get(VERIFIED_KEY)
-        if marker is not None and (
-            user_id is None or not isinstance(marker, list) or not marker or marker[0] != user_id
-        ):
-            del session[VERIFIED_KEY]
+        for key in _KEYS:
+            marker = session.get(key)
+            if marker is not None and (
+                user_id is None
+                or not isinstance(marker, list)
+                or not marker
+                or marker[0] != user_id
+            ):
+                del session[key]

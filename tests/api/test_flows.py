@@ -77,6 +77,8 @@ def test_rosa_verifies_with_a_code_and_a_wrong_one_says_why_in_her_language(spa:
         # Passkeys are off for this host: nothing to offer beside the code.
         "passkey_options": None,
         "passkey_action": "/2fa/verify/passkey",
+        # No office rule asks for a passkey instead of the code.
+        "code_allowed": True,
     }
     wrong = spa.post("/2fa/verify", code="12345")
     assert wrong.status_code == 400

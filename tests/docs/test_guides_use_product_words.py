@@ -69,6 +69,13 @@ QUOTED = {
         "trust.own_link",
         "trust.remove_all",
         "page.503.title",
+        "security.link",
+        "security.authenticators.heading",
+        "security.rename",
+        "security.sign_ins.heading",
+        "security.outcome.passed",
+        "security.outcome.failed",
+        "logout_everywhere.button",
     ),
 }
 

@@ -7,12 +7,10 @@ signatures, so every check of the guard and of the fido2 library runs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from nextens_guard.services.webauthn import Outcome
 from nextens_guard.store.sql import SQLStore
 from tests.api.spa import Spa
 from tests.authenticators import SoftAuthenticator
@@ -231,26 +229,31 @@ def test_rosa_removes_a_passkey_after_confirming(spa: Spa) -> None:
     assert prompt_again(spa)["passkey_options"] is None
 
 
-def test_the_last_way_in_cannot_be_removed_while_the_office_requires_it(spa: Spa) -> None:
+def test_a_reset_or_a_recovery_removes_her_passkeys_with_the_app(spa: Spa) -> None:
     enrolled_rosa(spa)
     add_passkey(spa, SoftAuthenticator())
-    (passkey,) = spa.state("/2fa/passkeys")["passkeys"]
     guard = spa.browser.client.app.guard  # type: ignore[attr-defined]
     portal = spa.browser.client.portal
     assert portal is not None
+    ruben = portal.call(guard.backend.get_user, "ruben")
     rosa = portal.call(guard.backend.get_user, "rosa")
 
-    async def without_the_app() -> Outcome:
-        # The app gone (an admin's reset): the passkey is Rosa's only way in now.
-        await guard.store.void_enrollments(["rosa"], now=datetime.now(UTC))
-        outcome: Outcome = await guard.webauthn.remove(
-            rosa, passkey["id"], required=True, address="192.0.2.1"
-        )
-        return outcome
+    # Ruben's reset from her profile, as the manual describes it.
+    portal.call(guard.office.reset_user, ruben, rosa, "192.0.2.1")
 
-    assert portal.call(without_the_app) is Outcome.LAST
-    remaining = portal.call(guard.store.list_passkeys, "rosa")
-    assert [p.id for p in remaining] == [passkey["id"]]
+    assert portal.call(guard.store.list_passkeys, "rosa") == []
+    # She sets up the app again and adds a new key; her recovery removes that one too.
+    spa.browser.post("/logout")
+    spa.browser.login("rosa")
+    _, reset_code = spa.enroll()
+    add_passkey(spa, SoftAuthenticator())
+    prompt = log_in_again(spa)
+    assert prompt["passkey_options"] is not None
+
+    recovered = spa.post("/2fa/recover", reset_code=reset_code)
+
+    assert recovered.json() == {"next": "/2fa/enroll"}, recovered.text
+    assert portal.call(guard.store.list_passkeys, "rosa") == []
 
 
 def test_with_the_app_beside_it_the_only_passkey_may_go(spa: Spa) -> None:

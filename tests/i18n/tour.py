@@ -67,6 +67,10 @@ PAGES = (
     "passkey_ready",
     "passkeys_one",
     "passkey_remove",
+    "security",
+    "passkey_rename",
+    "passkey_rename_error",
+    "app_rename",
 )
 # The pages that open the browser's passkey dialog (they load passkeys.js).
 PASSKEY_DIALOG_PAGES = ("passkey_ready",)
@@ -127,7 +131,8 @@ def enroll(person: Browser, tour: Tour | None = None) -> str:
 
 
 def walk_passkeys(person: Browser, tour: Tour) -> None:
-    """A verified user's passkey pages: the list, adding one, removing it."""
+    """A verified user's passkey pages: the list, adding one, removing it; then the
+    security page that lists it, and renaming it and the app."""
     tour.keep("passkeys", person.get("/2fa/passkeys"))
     tour.keep("passkey_new", person.get("/2fa/passkeys/new"))
     tour.keep(
@@ -157,6 +162,11 @@ def walk_passkeys(person: Browser, tour: Tour) -> None:
     passkey_id = _PASSKEY_ID.search(listed.text)
     assert passkey_id
     tour.keep("passkey_remove", person.get(f"/2fa/passkeys/{passkey_id.group(1)}/remove"))
+    tour.keep("security", person.get("/2fa/security"))
+    rename = f"/2fa/passkeys/{passkey_id.group(1)}/rename"
+    tour.keep("passkey_rename", person.get(rename))
+    tour.keep("passkey_rename_error", person.submit(rename, name="x" * 61), 400)
+    tour.keep("app_rename", person.get("/2fa/app/rename"))
 
 
 def walk(parts: Parts, language: str) -> Tour:

@@ -65,3 +65,37 @@ async def test_a_passkey_is_removed_only_by_its_own_user(store: SQLStore) -> Non
     assert await store.remove_passkey("anna", "p1")
     assert not await store.remove_passkey("anna", "p1")
     assert await store.list_passkeys("anna") == []
+
+
+async def test_a_passkey_is_renamed_only_by_its_own_user(store: SQLStore) -> None:
+    await store.add_passkey(passkey("p1"))
+
+    assert not await store.rename_passkey("bram", "p1", "Van Bram")
+    assert not await store.rename_passkey("anna", "p9", "Niets")
+    assert await store.rename_passkey("anna", "p1", "Sleutel van Zoë")
+
+    (stored,) = await store.list_passkeys("anna")
+    assert stored.name == "Sleutel van Zoë"
+
+
+async def test_the_apps_name_and_last_use_belong_to_one_enrollment(store: SQLStore) -> None:
+    first, second = NOW, NOW + timedelta(days=3)
+    assert await store.get_app("anna") is None
+
+    await store.rename_app("anna", confirmed_at=first, name="iPhone")
+    await store.touch_app("anna", confirmed_at=first, now=NOW + timedelta(hours=1))
+    app = await store.get_app("anna")
+    assert app is not None
+    assert (app.name, app.last_used_at) == ("iPhone", NOW + timedelta(hours=1))
+
+    # A new phone's enrollment: the old phone's name goes at its first use, and the
+    # other way round, a name for the new one drops the old phone's last use.
+    await store.touch_app("anna", confirmed_at=second, now=second)
+    app = await store.get_app("anna")
+    assert app is not None
+    assert (app.confirmed_at, app.name, app.last_used_at) == (second, None, second)
+    await store.rename_app("anna", confirmed_at=NOW + timedelta(days=9), name="Samsung")
+    app = await store.get_app("anna")
+    assert app is not None
+    assert (app.name, app.last_used_at) == ("Samsung", None)
+    assert await store.get_app("bram") is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -13,8 +13,17 @@ from datetime import datetime, timedelta
 from ..attempts import Attempt, Verdict
 from ..backend import GuardUser
 from ..store.base import AuditRecord, Store
+from .browsers import user_agent_summary
 
-__all__ = ["Audit", "AuditEvent", "EventKind", "user_agent_of_request"]
+__all__ = [
+    "BROWSER_DETAIL",
+    "SIGN_IN_KINDS",
+    "Audit",
+    "AuditEvent",
+    "EventKind",
+    "browser_of",
+    "user_agent_of_request",
+]
 
 logger = logging.getLogger("nextens_guard.audit")
 
@@ -40,6 +49,8 @@ class EventKind(enum.StrEnum):
     AUTHENTICATOR_REMOVED = "authenticator_removed"
     AUTHENTICATOR_CLONED = "authenticator_cloned"
     PASSKEY_FAILED = "passkey_failed"
+    # The user gave the app or a passkey another name; the detail holds both names.
+    AUTHENTICATOR_RENAMED = "authenticator_renamed"
     # Not about one office: every stored secret sealed again under the current key.
     KEYS_ROTATED = "keys_rotated"
     # Trusted browsers: the office's setting, one trusted, one used at a login, removed.
@@ -47,6 +58,8 @@ class EventKind(enum.StrEnum):
     BROWSER_TRUSTED = "browser_trusted"
     TRUSTED_BROWSER_USED = "trusted_browser_used"
     TRUSTED_BROWSER_REMOVED = "trusted_browser_removed"
+    # Whom the office requires a passkey or security key of: admins, everyone, or off.
+    PASSKEY_POLICY_CHANGED = "passkey_policy_changed"
 
 
 # Events a user can cause again and again without failing anything, so no lockout
@@ -68,13 +81,29 @@ FOLDED_KINDS = frozenset(
 )
 FOLD_WINDOW = timedelta(minutes=15)
 
+# The second step at a login, right or wrong: what the user's own security page lists as
+# their sign-ins. Unlike every other event these are stored with the browser they came
+# from (see ``browser_of``), so a user can tell their own logins from someone else's.
+SIGN_IN_KINDS = frozenset(
+    {
+        EventKind.VERIFIED,
+        EventKind.CODE_FAILED,
+        EventKind.PASSKEY_FAILED,
+        EventKind.RECOVERED,
+        EventKind.RESET_CODE_FAILED,
+        EventKind.TRUSTED_BROWSER_USED,
+        EventKind.LOCKED_OUT,
+    }
+)
+BROWSER_DETAIL = "browser="
 
-# The browser's User-Agent of the guard page being served, for the hook alone: a mail
+
+# The browser's User-Agent of the guard page being served, for the hook: a mail
 # saying "a new phone was set up from Firefox on Windows" helps a user spot what they did
 # not do. The guard's pages set it around each request (web/pages.py); everything else
 # (the host's login, the CLI) leaves it None. A context variable rather than one more
-# argument beside ``address`` in every service: only the hook reads it, and the trail
-# does not store it.
+# argument beside ``address`` in every service: the hook reads it whole, and the trail
+# stores only its short summary, and only for sign-ins (see SIGN_IN_KINDS).
 _USER_AGENT: ContextVar[str | None] = ContextVar("nextens_guard_user_agent", default=None)
 _MAX_USER_AGENT = 256
 
@@ -91,6 +120,28 @@ def user_agent_of_request(raw: bytes | None) -> Iterator[None]:
         yield
     finally:
         _USER_AGENT.reset(token)
+
+
+def browser_of(detail: str) -> str:
+    """The browser a stored sign-in names in its detail; empty when it names none."""
+    return next(
+        (
+            part.removeprefix(BROWSER_DETAIL)
+            for part in detail.split("; ")
+            if part.startswith(BROWSER_DETAIL)
+        ),
+        "",
+    )
+
+
+def _with_browser(detail: str) -> str:
+    # Only the short summary ("Firefox · Windows"), never the header itself: the trail
+    # is kept for a long time and read by admins, and the whole header says more about
+    # the user's machine than "was this me?" needs. An unknown browser adds nothing.
+    browser = user_agent_summary(_USER_AGENT.get())
+    if not browser:
+        return detail
+    return f"{detail}; {BROWSER_DETAIL}{browser}" if detail else f"{BROWSER_DETAIL}{browser}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -179,9 +230,38 @@ class Audit:
             )
         )
 
+    async def office_setting(
+        self,
+        kind: EventKind,
+        office_ids: Sequence[str],
+        *,
+        detail: str,
+        on: bool,
+        actor_id: str,
+        address: str | None,
+        at: datetime,
+    ) -> None:
+        """A setting changed for a whole office group: one event per office, so each
+        office's page shows it; the others name the office it was changed in."""
+        origin = office_ids[0] if office_ids else None
+        for office_id in office_ids:
+            await self.record(
+                AuditEvent(
+                    kind=kind,
+                    outcome="ok" if on else "off",
+                    at=at,
+                    actor_id=actor_id,
+                    office_id=office_id,
+                    address=address,
+                    detail=detail if office_id == origin else f"{detail}; via {origin}",
+                )
+            )
+
     async def record(self, event: AuditEvent) -> None:
         """Store the event (a repeat folded, see :data:`FOLDED_KINDS`), then tell the
         host's hook; a failing hook never breaks the request."""
+        foldable = event.kind in FOLDED_KINDS and not event.detail and event.office_id
+        detail = _with_browser(event.detail) if event.kind in SIGN_IN_KINDS else event.detail
         record = AuditRecord(
             at=event.at,
             event=event.kind.value,
@@ -190,9 +270,8 @@ class Audit:
             subject_id=event.subject_id,
             office_id=event.office_id,
             address=event.address,
-            detail=event.detail,
+            detail=detail,
         )
-        foldable = event.kind in FOLDED_KINDS and not event.detail and event.office_id
         if not (foldable and await self._store.fold_event(record, since=event.at - FOLD_WINDOW)):
             await self._store.add_event(record)
         logger.info(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from ..backend import GuardUser
 from ..settings import GuardSettings
 from ..store.base import Store, TrustRecord
 from .audit import Audit, AuditEvent, EventKind
+from .browsers import user_agent_summary
 from .policy import PolicyService
 
 __all__ = [
@@ -64,37 +64,6 @@ class Trusted:
     cookie: str
     max_age: int
     record: TrustRecord
-
-
-_BROWSERS = (
-    ("Edg/", "Edge"),
-    ("OPR/", "Opera"),
-    ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
-    ("Safari/", "Safari"),
-)
-_SYSTEMS = (
-    ("Windows", "Windows"),
-    ("iPhone", "iOS"),
-    ("iPad", "iPadOS"),
-    ("Android", "Android"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
-_PRINTABLE = re.compile(r"[^\x20-\x7e]")
-
-
-def user_agent_summary(user_agent: str | None) -> str:
-    """ "Firefox · Windows": enough for a user to tell their browsers apart, never the
-    whole header (it is long and identifies more than the list needs). Empty when it
-    names no browser we know."""
-    if not user_agent:
-        return ""
-    agent = _PRINTABLE.sub("", user_agent[:512])
-    browser = next((name for mark, name in _BROWSERS if mark in agent), None)
-    system = next((name for mark, name in _SYSTEMS if mark in agent), None)
-    return " · ".join(part for part in (browser, system) if part)
 
 
 class TrustService:
@@ -138,20 +107,15 @@ class TrustService:
         await self._store.set_trust_policy(
             office_ids, max_days=max_days, actor_id=actor_id, now=now
         )
-        origin = office_ids[0] if office_ids else None
-        detail = f"max_days={max_days}"
-        for office_id in office_ids:
-            await self._audit.record(
-                AuditEvent(
-                    kind=EventKind.TRUST_POLICY_CHANGED,
-                    outcome="ok" if max_days else "off",
-                    at=now,
-                    actor_id=actor_id,
-                    office_id=office_id,
-                    address=address,
-                    detail=detail if office_id == origin else f"{detail}; via {origin}",
-                )
-            )
+        await self._audit.office_setting(
+            EventKind.TRUST_POLICY_CHANGED,
+            office_ids,
+            detail=f"max_days={max_days}",
+            on=max_days > 0,
+            actor_id=actor_id,
+            address=address,
+            at=now,
+        )
 
     # One browser
 

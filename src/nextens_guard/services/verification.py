@@ -78,5 +78,8 @@ class VerificationService:
             return attempt
         now = self._settings.now()
         await self._store.touch_verified(user.id, now=now)
+        if record.confirmed_at is not None:
+            # The app's own last use: a passkey's sign-in moves last_verified_at too.
+            await self._store.touch_app(user.id, confirmed_at=record.confirmed_at, now=now)
         await self._audit.own(EventKind.VERIFIED, user, address=address, at=now)
         return Attempt(Verdict.ACCEPTED, generation=record.generation)

@@ -48,6 +48,7 @@ from ..ephemeral.base import Ephemeral
 from ..settings import GuardSettings
 from ..store.base import PasskeyRecord, Store
 from .audit import Audit, AuditEvent, EventKind
+from .trust import TrustService
 
 __all__ = ["CREDENTIAL_PURPOSE", "MAX_NAME_LENGTH", "Outcome", "Passkey", "WebAuthnService"]
 
@@ -83,6 +84,8 @@ class Outcome(enum.StrEnum):
     NOT_FOUND = "not_found"
     # Removing it would leave the user no way to give the second step.
     LAST = "last"
+    # Removing it would leave the user without the passkey their office requires.
+    REQUIRED = "required"
     NOT_ENROLLED = "not_enrolled"
 
 
@@ -128,8 +131,10 @@ class WebAuthnService:
         envelope: Envelope,
         audit: Audit,
         settings: GuardSettings,
+        trust: TrustService,
     ) -> None:
         self._store = store
+        self._trust = trust
         self._ephemeral = ephemeral
         self._envelope = envelope
         self._audit = audit
@@ -188,6 +193,16 @@ class WebAuthnService:
             return None
         return AttestedCredentialData(data)
 
+    async def _descriptors(self, user: GuardUser) -> list[PublicKeyCredentialDescriptor]:
+        """The user's authenticators as the browser's prompt names them."""
+        return [
+            PublicKeyCredentialDescriptor(
+                type=PublicKeyCredentialType.PUBLIC_KEY, id=credential.credential_id
+            )
+            for record in await self._records(user)
+            if (credential := self._credential(record)) is not None
+        ]
+
     # Challenges: one use, one login, a short life
 
     async def _issue(
@@ -242,17 +257,12 @@ class WebAuthnService:
         self, session: MutableMapping[str, Any], user: GuardUser, login_id: str
     ) -> dict[str, Any]:
         """What the browser's ``navigator.credentials.create`` needs, and a fresh challenge."""
-        existing = [c for r in await self._records(user) if (c := self._credential(r))]
         options, state = self._fido().register_begin(
             PublicKeyCredentialUserEntity(
                 id=self._user_handle(user), name=user.username, display_name=user.label
             ),
-            [
-                PublicKeyCredentialDescriptor(
-                    type=PublicKeyCredentialType.PUBLIC_KEY, id=c.credential_id
-                )
-                for c in existing
-            ],
+            # The ones the user has already: the browser refuses to register one twice.
+            await self._descriptors(user),
             resident_key_requirement=ResidentKeyRequirement.PREFERRED,
             user_verification=self._verification,
         )
@@ -301,6 +311,7 @@ class WebAuthnService:
         if not await self._store.add_passkey(record):
             return Outcome.DUPLICATE
         await self._audit.record(_event(EventKind.AUTHENTICATOR_ADDED, user, address, now))
+        await self._end_trusts(user, address)
         return Outcome.ACCEPTED
 
     # Answering the prompt with one
@@ -309,16 +320,11 @@ class WebAuthnService:
         self, session: MutableMapping[str, Any], user: GuardUser, login_id: str
     ) -> dict[str, Any] | None:
         """What ``navigator.credentials.get`` needs; None when the user has no passkey."""
-        existing = [c for r in await self._records(user) if (c := self._credential(r))]
-        if not existing:
+        descriptors = await self._descriptors(user)
+        if not descriptors:
             return None
         options, state = self._fido().authenticate_begin(
-            [
-                PublicKeyCredentialDescriptor(
-                    type=PublicKeyCredentialType.PUBLIC_KEY, id=c.credential_id
-                )
-                for c in existing
-            ],
+            descriptors,
             user_verification=self._verification,
         )
         await self._issue(session, user, login_id, _AUTHENTICATE, state)
@@ -394,13 +400,22 @@ class WebAuthnService:
     # Removing one
 
     async def remove(
-        self, user: GuardUser, passkey_id: str, *, required: bool, address: str
+        self,
+        user: GuardUser,
+        passkey_id: str,
+        *,
+        required: bool,
+        passkey_required: bool = False,
+        address: str,
     ) -> Outcome:
         """Remove one of the user's passkeys, unless it is their last way in while their
-        office requires two-step verification."""
+        office requires two-step verification, or their last passkey while their office
+        requires one of them (``passkey_required``)."""
         records = await self._records(user)
         if not any(r.id == passkey_id for r in records):
             return Outcome.NOT_FOUND
+        if passkey_required and len(records) < 2:
+            return Outcome.REQUIRED
         enrollment = await self._store.get_enrollment(user.id)
         others = len(records) - 1 + (1 if enrollment is not None and enrollment.enrolled else 0)
         if required and others < 1:
@@ -410,7 +425,14 @@ class WebAuthnService:
         await self._audit.record(
             _event(EventKind.AUTHENTICATOR_REMOVED, user, address, self._settings.now())
         )
+        await self._end_trusts(user, address)
         return Outcome.ACCEPTED
+
+    async def _end_trusts(self, user: GuardUser, address: str) -> None:
+        # A changed set of authenticators is a changed second step: every browser trusted
+        # under the old one asks again (the same as after a new phone), so a browser
+        # trusted by whoever added a key, or kept by whoever lost one, skips nothing.
+        await self._trust.remove(user.id, user, None, address=address)
 
 
 _Response = TypeVar("_Response", RegistrationResponse, AuthenticationResponse)

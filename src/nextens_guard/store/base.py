@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "AppRecord",
     "AuditRecord",
     "EnrollmentRecord",
     "PasskeyRecord",
@@ -86,6 +87,20 @@ class PasskeyRecord:
     credential: bytes
     sign_count: int
     added_at: datetime
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AppRecord:
+    """What the guard keeps of the user's authenticator app beside its secret.
+
+    ``confirmed_at`` is the enrollment it was written for: a new phone brings a new
+    enrollment, and the old phone's name and last use no longer describe it.
+    """
+
+    user_id: str
+    confirmed_at: datetime
+    name: str | None = None
     last_used_at: datetime | None = None
 
 
@@ -265,8 +280,33 @@ class Store(ABC):
         raise NotImplementedError
 
     async def remove_passkey(self, user_id: str, passkey_id: str) -> bool:
-        """Remove one passkey of this user; False when there was none."""
+        """Remove one passkey of this user; False when there was none.
+
+        Voiding an enrollment (:meth:`void_enrollments`, :meth:`void_enrollment_at`,
+        :meth:`deactivate_and_void`) removes the user's passkeys in the same transaction.
+        """
         raise NotImplementedError
+
+    async def rename_passkey(self, user_id: str, passkey_id: str, name: str) -> bool:
+        """Give one passkey of this user another name; False when there was none."""
+        raise NotImplementedError
+
+    # The authenticator app's name and last use. Not abstract either; a store without
+    # them shows the default name and no last use.
+
+    async def get_app(self, user_id: str) -> AppRecord | None:
+        return None
+
+    async def rename_app(self, user_id: str, *, confirmed_at: datetime, name: str) -> None:
+        """Name the app of the enrollment confirmed at ``confirmed_at``; a last use noted
+        for an earlier enrollment is dropped."""
+        raise NotImplementedError
+
+    async def touch_app(self, user_id: str, *, confirmed_at: datetime, now: datetime) -> None:
+        """Note a right code from the app of the enrollment confirmed at ``confirmed_at``;
+        a name given to an earlier enrollment's app is dropped."""
+        # A store without it keeps no last use of the app, and nothing else breaks.
+        return
 
     # Office policy
 
@@ -315,6 +355,19 @@ class Store(ABC):
         """Delete these users' trusted browsers: only ``trust_id`` when given, only those
         expired by ``before`` when given; how many went."""
 
+    # A phishing-resistant authenticator (a passkey or security key) required. Not
+    # abstract, so a store written before it still builds; the SQL store has it.
+
+    async def passkey_policies(self, office_ids: Collection[str]) -> dict[str, str]:
+        """Whom each of these offices requires a passkey of (``admins``, ``everyone``,
+        ``off``), for each office that ever set it."""
+        raise NotImplementedError
+
+    async def set_passkey_policy(
+        self, office_ids: Collection[str], *, applies_to: str, actor_id: str | None, now: datetime
+    ) -> None:
+        raise NotImplementedError
+
     # Audit
 
     @abstractmethod
@@ -323,11 +376,12 @@ class Store(ABC):
     async def fold_event(self, record: AuditRecord, *, since: datetime) -> bool:
         """Count ``record`` as one more of the latest event like it, if there is one.
 
-        "Like it": the same event, outcome, actor, subject and office, stored at or
-        after ``since``, with an empty detail or one this method wrote. That event
-        takes ``record``'s time and address, and its detail becomes ``repeated=N``
-        (N occurrences in all). False when there is no such event: the caller adds
-        ``record`` then. A store that cannot fold returns False, and keeps every row.
+        "Like it": the same event, outcome, actor, subject, office and detail (a
+        sign-in's detail names its browser), stored at or after ``since``, the detail
+        perhaps with the count this method wrote. That event takes ``record``'s time
+        and address, and its detail ends in ``repeated=N`` (N occurrences in all).
+        False when there is no such event: the caller adds ``record`` then. A store
+        that cannot fold returns False, and keeps every row.
         """
         return False
 
@@ -335,6 +389,12 @@ class Store(ABC):
     async def recent_events(
         self, *, office_ids: Collection[str], limit: int = 50
     ) -> Sequence[AuditRecord]: ...
+
+    async def recent_events_of(
+        self, user_id: str, *, events: Collection[str], limit: int
+    ) -> Sequence[AuditRecord]:
+        """The latest of these events about one user, newest first; at most ``limit``."""
+        return []
 
     @abstractmethod
     async def events_after(

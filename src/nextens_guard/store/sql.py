@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    case,
     delete,
     event,
     or_,
@@ -45,6 +46,7 @@ from sqlalchemy.sql.dml import Insert
 
 from ..errors import GuardError, ServiceUnavailable
 from .base import (
+    AppRecord,
     AuditRecord,
     EnrollmentRecord,
     PasskeyRecord,
@@ -123,10 +125,16 @@ def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
 _REPEATED = "repeated="
 
 
+def _repeated_prefix(detail: str) -> str:
+    """What a folded row's detail starts with before its count: the detail it folds."""
+    return f"{detail}; {_REPEATED}" if detail else _REPEATED
+
+
 def _repeats(detail: str) -> int:
-    """How many occurrences a stored detail counts: 1 unless it is ``repeated=N``."""
-    count = detail.removeprefix(_REPEATED)
-    return int(count) if count != detail and count.isdigit() else 1
+    """How many occurrences a stored detail counts: 1 unless it ends in ``repeated=N``."""
+    last = detail.rpartition("; ")[2]
+    count = last.removeprefix(_REPEATED)
+    return int(count) if count != last and count.isdigit() else 1
 
 
 def _audit_record(row: Row[Any]) -> AuditRecord:
@@ -288,6 +296,23 @@ class SQLStore(Store):
             Column("address", Text, nullable=True),
         )
         Index(f"{table_prefix}trusted_user", self._trusts.c.user_id, self._trusts.c.created_at)
+        self._apps = Table(
+            f"{table_prefix}apps",
+            self._metadata,
+            Column("user_id", String(255), primary_key=True),
+            # The enrollment the row describes; a row of an earlier one is ignored.
+            Column("confirmed_at", _UTCDateTime, nullable=False),
+            Column("name", String(255), nullable=True),
+            Column("last_used_at", _UTCDateTime, nullable=True),
+        )
+        self._passkey_policies = Table(
+            f"{table_prefix}passkey_policies",
+            self._metadata,
+            Column("office_id", String(255), primary_key=True),
+            Column("applies_to", String(16), nullable=False),
+            Column("changed_at", _UTCDateTime, nullable=False),
+            Column("changed_by", String(255), nullable=True),
+        )
 
     @classmethod
     def from_url(cls, url: str, *, table_prefix: str = DEFAULT_TABLE_PREFIX) -> SQLStore:
@@ -566,7 +591,14 @@ class SQLStore(Store):
                 .returning(t.c.user_id)
             )
             voided.extend(result.scalars())
+        await self._drop_passkeys(conn, user_ids)
         return sorted(voided)
+
+    async def _drop_passkeys(self, conn: AsyncConnection, user_ids: Collection[str]) -> None:
+        # A reset, a recovery and a deactivation start the user's second step over: a
+        # passkey of the old one must not come back with the new phone.
+        for chunk in _chunks(user_ids):
+            await conn.execute(delete(self._passkeys).where(self._passkeys.c.user_id.in_(chunk)))
 
     def _void_values(self, now: datetime) -> dict[str, Any]:
         """What voiding sets: no secret, no reset code, nothing in progress, a new generation.
@@ -602,7 +634,10 @@ class SQLStore(Store):
             .returning(t.c.user_id)
         )
         async with self._transaction("void_enrollment_at") as conn:
-            return (await conn.execute(stmt)).first() is not None
+            if (await conn.execute(stmt)).first() is None:
+                return False
+            await self._drop_passkeys(conn, [user_id])
+            return True
 
     async def void_enrollments(self, user_ids: Collection[str], *, now: datetime) -> list[str]:
         async with self._transaction("void_enrollments") as conn:
@@ -765,6 +800,60 @@ class SQLStore(Store):
             )
         return bool(result.rowcount)
 
+    async def rename_passkey(self, user_id: str, passkey_id: str, name: str) -> bool:
+        t = self._passkeys
+        async with self._transaction("rename_passkey") as conn:
+            result = await conn.execute(
+                update(t).where(t.c.user_id == user_id, t.c.id == passkey_id).values(name=name)
+            )
+        return bool(result.rowcount)
+
+    # The authenticator app
+
+    async def get_app(self, user_id: str) -> AppRecord | None:
+        t = self._apps
+        async with self._transaction("get_app") as conn:
+            row = (await conn.execute(select(t).where(t.c.user_id == user_id))).first()
+        if row is None:
+            return None
+        return AppRecord(
+            user_id=row.user_id,
+            confirmed_at=row.confirmed_at,
+            name=row.name,
+            last_used_at=row.last_used_at,
+        )
+
+    def _app_upsert(self, user_id: str, confirmed_at: datetime, **values: Any) -> Insert:
+        """One statement that writes ``values`` and keeps the row's other column only
+        while the row describes the same enrollment, so a rename racing a sign-in
+        loses neither."""
+        t = self._apps
+        row = {"user_id": user_id, "confirmed_at": _utc(confirmed_at), **values}
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        stmt = insert(t).values(row)
+        same = t.c.confirmed_at == stmt.excluded.confirmed_at
+        kept = {
+            name: case((same, t.c[name]), else_=None)
+            for name in ("name", "last_used_at")
+            if name not in values
+        }
+        return stmt.on_conflict_do_update(
+            index_elements=[t.c.user_id],
+            set_={
+                "confirmed_at": stmt.excluded.confirmed_at,
+                **{name: stmt.excluded[name] for name in values},
+                **kept,
+            },
+        )
+
+    async def rename_app(self, user_id: str, *, confirmed_at: datetime, name: str) -> None:
+        async with self._transaction("rename_app") as conn:
+            await conn.execute(self._app_upsert(user_id, confirmed_at, name=name))
+
+    async def touch_app(self, user_id: str, *, confirmed_at: datetime, now: datetime) -> None:
+        async with self._transaction("touch_app") as conn:
+            await conn.execute(self._app_upsert(user_id, confirmed_at, last_used_at=_utc(now)))
+
     # Office policy
 
     async def active_offices(self, office_ids: Collection[str]) -> set[str]:
@@ -787,21 +876,43 @@ class SQLStore(Store):
         actor_id: str | None,
         now: datetime,
     ) -> None:
-        # _chunks sorts, so two changes of overlapping groups lock their rows in
-        # the same order and cannot deadlock on PostgreSQL.
+        await self._set_per_office(
+            conn, self._offices, office_ids, {"active": active}, actor_id=actor_id, now=now
+        )
+
+    async def _set_per_office(
+        self,
+        conn: AsyncConnection,
+        table: Table,
+        office_ids: Collection[str],
+        values: dict[str, Any],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> None:
+        """Write ``values`` in the row of each office, made when missing, with who and when.
+
+        _chunks sorts, so two changes of overlapping groups lock their rows in the same
+        order and cannot deadlock on PostgreSQL.
+        """
+        changed = {**values, "changed_at": now, "changed_by": actor_id}
         for chunk in _chunks(office_ids):
-            rows = [
-                {
-                    "office_id": office_id,
-                    "active": active,
-                    "changed_at": now,
-                    "changed_by": actor_id,
-                }
-                for office_id in chunk
-            ]
-            await conn.execute(
-                self._upsert(self._offices, rows, update=("active", "changed_at", "changed_by"))
-            )
+            rows = [{"office_id": office_id, **changed} for office_id in chunk]
+            await conn.execute(self._upsert(table, rows, update=tuple(changed)))
+
+    async def _per_office(
+        self, operation: str, column: Any, office_ids: Collection[str]
+    ) -> dict[str, Any]:
+        """``column`` of each of these offices that has a row."""
+        table = column.table
+        found: dict[str, Any] = {}
+        async with self._transaction(operation) as conn:
+            for chunk in _chunks(office_ids):
+                result = await conn.execute(
+                    select(table.c.office_id, column).where(table.c.office_id.in_(chunk))
+                )
+                found.update((row[0], row[1]) for row in result)
+        return found
 
     async def set_offices_active(
         self, office_ids: Collection[str], *, active: bool, actor_id: str | None, now: datetime
@@ -814,37 +925,55 @@ class SQLStore(Store):
     # Trusted browsers
 
     async def trust_policies(self, office_ids: Collection[str]) -> dict[str, int]:
-        t = self._trust_policies
-        policies: dict[str, int] = {}
-        async with self._transaction("trust_policies") as conn:
-            for chunk in _chunks(office_ids):
-                result = await conn.execute(
-                    select(t.c.office_id, t.c.max_days).where(t.c.office_id.in_(chunk))
-                )
-                policies.update((row.office_id, int(row.max_days)) for row in result)
-        return policies
+        found = await self._per_office(
+            "trust_policies", self._trust_policies.c.max_days, office_ids
+        )
+        return {office_id: int(days) for office_id, days in found.items()}
 
     async def set_trust_policy(
         self, office_ids: Collection[str], *, max_days: int, actor_id: str | None, now: datetime
     ) -> None:
-        now = _utc(now)
-        async with self._transaction("set_trust_policy") as conn:
-            # Sorted chunks, as _set_active: overlapping groups lock rows in one order.
-            for chunk in _chunks(office_ids):
-                rows = [
-                    {
-                        "office_id": office_id,
-                        "max_days": max_days,
-                        "changed_at": now,
-                        "changed_by": actor_id,
-                    }
-                    for office_id in chunk
-                ]
-                await conn.execute(
-                    self._upsert(
-                        self._trust_policies, rows, update=("max_days", "changed_at", "changed_by")
-                    )
-                )
+        await self._set_setting(
+            "set_trust_policy",
+            self._trust_policies,
+            office_ids,
+            {"max_days": max_days},
+            actor_id=actor_id,
+            now=now,
+        )
+
+    async def passkey_policies(self, office_ids: Collection[str]) -> dict[str, str]:
+        found = await self._per_office(
+            "passkey_policies", self._passkey_policies.c.applies_to, office_ids
+        )
+        return {office_id: str(applies_to) for office_id, applies_to in found.items()}
+
+    async def set_passkey_policy(
+        self, office_ids: Collection[str], *, applies_to: str, actor_id: str | None, now: datetime
+    ) -> None:
+        await self._set_setting(
+            "set_passkey_policy",
+            self._passkey_policies,
+            office_ids,
+            {"applies_to": applies_to},
+            actor_id=actor_id,
+            now=now,
+        )
+
+    async def _set_setting(
+        self,
+        operation: str,
+        table: Table,
+        office_ids: Collection[str],
+        values: dict[str, Any],
+        *,
+        actor_id: str | None,
+        now: datetime,
+    ) -> None:
+        async with self._transaction(operation) as conn:
+            await self._set_per_office(
+                conn, table, office_ids, values, actor_id=actor_id, now=_utc(now)
+            )
 
     @staticmethod
     def _trust(row: Any) -> TrustRecord:
@@ -942,7 +1071,10 @@ class SQLStore(Store):
                 t.c.outcome == record.outcome,
                 t.c.actor_id.is_not_distinct_from(record.actor_id),
                 t.c.subject_id.is_not_distinct_from(record.subject_id),
-                or_(t.c.detail == "", t.c.detail.like(f"{_REPEATED}%")),
+                or_(
+                    t.c.detail == record.detail,
+                    t.c.detail.startswith(_repeated_prefix(record.detail), autoescape=True),
+                ),
             )
             .order_by(t.c.at.desc(), t.c.id.desc())
             .limit(1)
@@ -958,9 +1090,30 @@ class SQLStore(Store):
             await conn.execute(
                 update(t)
                 .where(t.c.id == row.id)
-                .values(at=_utc(record.at), address=record.address, detail=f"{_REPEATED}{count}")
+                .values(
+                    at=_utc(record.at),
+                    address=record.address,
+                    detail=f"{_repeated_prefix(record.detail)}{count}",
+                )
             )
         return True
+
+    async def recent_events_of(
+        self, user_id: str, *, events: Collection[str], limit: int
+    ) -> Sequence[AuditRecord]:
+        if not events or limit <= 0:
+            return []
+        t = self._events
+        stmt = (
+            select(t)
+            # subject_id and at: the audit_subject_at index reads the newest rows first.
+            .where(t.c.subject_id == user_id, t.c.event.in_(sorted(set(events))))
+            .order_by(t.c.at.desc(), t.c.id.desc())
+            .limit(limit)
+        )
+        async with self._transaction("recent_events_of") as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [_audit_record(row) for row in rows]
 
     async def events_after(
         self,

@@ -30,6 +30,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse
 
 from ..backend import Office
+from ..services.authenticators import App, SignIn
 from ..services.office import UserOverview
 from ..services.people import Named
 from ..services.webauthn import Passkey
@@ -206,6 +207,8 @@ _TRUSTED_BROWSER: dict[str, Any] = {
 _TRUSTED_BROWSERS: dict[str, Any] = {"type": "array", "items": _TRUSTED_BROWSER}
 # The days a trust may last, as the office set it; null when the office does not allow it.
 _TRUST_DAYS: dict[str, Any] = {"type": ["integer", "null"], "minimum": 1, "maximum": 30}
+# Whom the office requires a passkey or security key of.
+_PASSKEY_RULE: dict[str, Any] = {"type": "string", "enum": ["off", "admins", "everyone"]}
 _NULLABLE_OBJECT: dict[str, Any] = {"type": ["object", "null"]}
 _PASSKEY: dict[str, Any] = {
     "type": "object",
@@ -225,6 +228,50 @@ def _passkey(passkey: Passkey) -> dict[str, Any]:
         "name": passkey.name,
         "added_at": passkey.added_at.isoformat(),
         "last_used_at": passkey.last_used_at.isoformat() if passkey.last_used_at else None,
+    }
+
+
+_APP: dict[str, Any] = {
+    "type": ["object", "null"],
+    "description": "the authenticator app; null when the user has not set it up",
+    "required": ["name", "set_up_at", "last_used_at"],
+    "properties": {
+        "name": {**_NULLABLE_STRING, "description": "null until the user names it"},
+        "set_up_at": {"type": "string", "format": "date-time"},
+        "last_used_at": {**_NULLABLE_STRING, "format": "date-time"},
+    },
+}
+_SIGN_IN: dict[str, Any] = {
+    "type": "object",
+    "required": ["at", "event", "outcome", "browser", "address"],
+    "properties": {
+        "at": {"type": "string", "format": "date-time"},
+        "event": _STRING,
+        "outcome": {"enum": ["passed", "failed"]},
+        # "Firefox · Windows"; empty when the browser named none we know.
+        "browser": _STRING,
+        "address": _NULLABLE_STRING,
+    },
+}
+
+
+def _app(app: App | None) -> dict[str, Any] | None:
+    if app is None:
+        return None
+    return {
+        "name": app.name,
+        "set_up_at": app.set_up_at.isoformat(),
+        "last_used_at": app.last_used_at.isoformat() if app.last_used_at else None,
+    }
+
+
+def _sign_in(sign_in: SignIn) -> dict[str, Any]:
+    return {
+        "at": sign_in.at.isoformat(),
+        "event": sign_in.event,
+        "outcome": "passed" if sign_in.passed else "failed",
+        "browser": sign_in.browser,
+        "address": sign_in.address,
     }
 
 
@@ -352,6 +399,7 @@ def _office_page(values: Mapping[str, Any]) -> dict[str, Any]:
         "may_manage": values["is_admin"],
         "enrolled": values["enrolled"],
         "trust_days": values.get("trust_days") or None,
+        "passkeys_required_of": values.get("passkeys_required_of", "off"),
         "events": [_event(event, values["people"]) for event in values["events"]],
         "notice": values["notice"],
     }
@@ -425,13 +473,21 @@ PAGES: dict[str, PageView] = {
                 "description": "for navigator.credentials.get; null when the user has no passkey",
             },
             "passkey_action": _STRING,
+            "code_allowed": {
+                **_BOOLEAN,
+                "description": "false when the office requires the passkey the user has:"
+                " only `passkey_action` lets them in",
+            },
         },
-        _picked(
-            action="form_action",
-            recover_url="recover_url",
-            trust_days="trust_days",
-            passkey_options="passkey_options",
-            passkey_action="passkey_action",
+        _with(
+            _picked(
+                action="form_action",
+                recover_url="recover_url",
+                trust_days="trust_days",
+                passkey_options="passkey_options",
+                passkey_action="passkey_action",
+            ),
+            code_allowed=lambda values: values.get("code_allowed", True),
         ),
     ),
     "passkeys.html": PageView(
@@ -468,6 +524,49 @@ PAGES: dict[str, PageView] = {
             passkey=lambda values: _passkey(values["passkey"]),
         ),
     ),
+    "security.html": PageView(
+        "security",
+        {
+            "app": _APP,
+            "passkeys": {"type": "array", "items": _PASSKEY},
+            "passkeys_on": _BOOLEAN,
+            "add_url": _STRING,
+            "rename_app_url": _STRING,
+            "trusted_browsers": _TRUSTED_BROWSERS,
+            "browsers_action": _STRING,
+            "sign_ins": {"type": "array", "items": _SIGN_IN},
+            "logout_everywhere_url": _STRING,
+            "reset_code_url": _STRING,
+            "notice": _NULLABLE_STRING,
+        },
+        _with(
+            _picked(
+                passkeys_on="passkeys_on",
+                add_url="add_url",
+                rename_app_url="rename_app_url",
+                browsers_action="remove_action",
+                logout_everywhere_url="logout_everywhere_url",
+                reset_code_url="reset_code_url",
+                notice="notice",
+            ),
+            app=lambda values: _app(values["app"]),
+            passkeys=lambda values: [_passkey(p) for p in values["passkeys"]],
+            trusted_browsers=_trusted_browsers,
+            sign_ins=lambda values: [_sign_in(s) for s in values["sign_ins"]],
+        ),
+    ),
+    "authenticator_rename.html": PageView(
+        "authenticator_rename",
+        {
+            "action": _STRING,
+            "cancel_url": _STRING,
+            "current_name": {**_NULLABLE_STRING, "description": "null: the app, never named"},
+            "name": _STRING,
+        },
+        _picked(
+            action="form_action", cancel_url="cancel_url", current_name="current_name", name="name"
+        ),
+    ),
     "recover.html": PageView(
         "recover",
         {
@@ -495,6 +594,7 @@ PAGES: dict[str, PageView] = {
             "may_manage": _BOOLEAN,
             "enrolled": _BOOLEAN,
             "trust_days": _TRUST_DAYS,
+            "passkeys_required_of": _PASSKEY_RULE,
             "events": {"type": "array", "items": _EVENT},
             "notice": _NULLABLE_STRING,
         },
@@ -518,6 +618,24 @@ PAGES: dict[str, PageView] = {
             ),
             linked_offices=lambda values: _offices(values.get("linked_offices")),
         ),
+    ),
+    "office_passkeys.html": PageView(
+        "office_passkeys",
+        {
+            "action": _STRING,
+            "applies_to": _PASSKEY_RULE,
+            "choices": {"type": "array", "items": _PASSKEY_RULE},
+            "linked_offices": _OFFICES,
+        },
+        _with(
+            _picked(action="form_action", applies_to="applies_to", choices="choices"),
+            linked_offices=lambda values: _offices(values.get("linked_offices")),
+        ),
+    ),
+    "passkey_required.html": PageView(
+        "passkey_required",
+        {"applies_to": _PASSKEY_RULE, "add_url": _STRING},
+        _picked(applies_to="applies_to", add_url="add_url"),
     ),
     "trusted_browsers.html": PageView(
         "trusted_browsers",

@@ -60,12 +60,13 @@ class Gates:
             raise Detour(Elsewhere(next_target(request, self._guard.settings.home_path)))
         raise Detour(Elsewhere(guard_url(request, f"/{decision.value}")))
 
-    async def verified(self, request: Request) -> GuardUser:
+    async def verified(self, request: Request, *, adding_passkey: bool = False) -> GuardUser:
         """The user when they have passed the guard as the app's pages require it; else to
-        the step they still need, coming back here."""
+        the step they still need, coming back here. ``adding_passkey``: the pages that add
+        a passkey also take a user whose office requires one they do not have yet."""
         user = await self.logged_in(request, come_back=True)
         decision = await self._guard.decide(user.id, request.session)
-        if decision is Decision.PASS:
+        if decision is Decision.PASS or (adding_passkey and decision is Decision.PASSKEY):
             return user
         step = f"{request.scope.get('root_path', '')}/{decision.value}"
         raise Detour(StepFirst(decision.value, with_query(step, next=here(request))))

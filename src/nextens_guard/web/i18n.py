@@ -105,6 +105,17 @@ RUNTIME_KEYS = (
     "event.authenticator_removed",
     "event.authenticator_cloned",
     "event.passkey_failed",
+    "event.authenticator_renamed",
+    "event.passkey_policy_changed",
+    # Whom an office requires a passkey of, by rule (services/passkey_policy.py).
+    "passkey_policy.status_off",
+    "passkey_policy.status_admins",
+    "passkey_policy.status_everyone",
+    "passkey_policy.choice_off",
+    "passkey_policy.choice_admins",
+    "passkey_policy.choice_everyone",
+    "passkey_policy.required_body_admins",
+    "passkey_policy.required_body_everyone",
 )
 
 

@@ -30,6 +30,9 @@ _DONE = {
     "logged-out-everywhere": "logout_everywhere.done_own",
     "trust-on": "trust.saved_on",
     "trust-off": "trust.saved_off",
+    "passkeys-off": "passkey_policy.saved_off",
+    "passkeys-admins": "passkey_policy.saved_admins",
+    "passkeys-everyone": "passkey_policy.saved_everyone",
 }
 
 
@@ -74,6 +77,7 @@ class OfficeRoutes:
             enrolled=await self._guard.enrollment.is_enrolled(user),
             trust_days=await self._guard.trust.max_days_for(user.office_id),
             passkeys_on=self._guard.webauthn.enabled,
+            passkeys_required_of=(await self._guard.passkey_policy.rule_for(user.office_id)).value,
             events=events,
             people=await named(
                 self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))

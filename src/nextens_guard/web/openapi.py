@@ -23,7 +23,7 @@ from .api import CSRF_HEADER, ERROR_SCHEMA, NEXT_SCHEMA, PAGES
 
 __all__ = ["ENDPOINTS", "Endpoint", "describe"]
 
-Who = Literal["anyone", "enroll", "verify", "verified", "enrolled", "admin"]
+Who = Literal["anyone", "enroll", "verify", "passkey", "verified", "enrolled", "admin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class Endpoint:
     fields: tuple[str, ...] | None = None  # the POST's fields; None: GET only
     post_shows_page: bool = False  # a POST that succeeds answers the page again, not `next`
     follows_next: bool = False  # takes a local `next` to go to when done
-    get_may_pass: bool = False  # a GET may answer `next` instead (a trusted browser)
+    get_may_pass: bool = False  # a GET may answer `next` instead (nothing to ask)
     post_may_not_find: bool = False  # a POST may name something that is not there: 404
 
 
@@ -97,6 +97,14 @@ ENDPOINTS: dict[str, Endpoint] = {
         ("credential",),
         follows_next=True,
     ),
+    "/passkey": Endpoint(
+        "After the second step, when the office requires a passkey or security key the user"
+        " has none of: why, and where to add one; the app stays closed until then",
+        "passkey",
+        "passkey_required.html",
+        follows_next=True,
+        get_may_pass=True,
+    ),
     "/passkeys": Endpoint(
         "The user's passkeys and security keys beside the app", "enrolled", "passkeys.html"
     ),
@@ -107,18 +115,31 @@ ENDPOINTS: dict[str, Endpoint] = {
         "passkey_new.html",
         ("name", "password"),
         post_shows_page=True,
+        follows_next=True,
     ),
     "/passkeys/add": Endpoint(
         "Adding a passkey: `credential` is the JSON of navigator.credentials.create's answer",
         "enrolled",
         "passkey_new.html",
         ("name", "credential"),
+        follows_next=True,
     ),
     "/passkeys/{passkey_id}/remove": Endpoint(
         "Remove one passkey, after a confirmation; never the last way in while required",
         "enrolled",
         "passkey_remove.html",
         (),
+    ),
+    "/passkeys/{passkey_id}/rename": Endpoint(
+        "Give one passkey another name", "enrolled", "authenticator_rename.html", ("name",)
+    ),
+    "/app/rename": Endpoint(
+        "Give the authenticator app a name", "enrolled", "authenticator_rename.html", ("name",)
+    ),
+    "/security": Endpoint(
+        "The own security page: the app and passkeys, trusted browsers, recent sign-ins",
+        "verified",
+        "security.html",
     ),
     "/help/sync": Endpoint("Clock-sync help", "anyone", "help_sync.html"),
     "/openapi.json": Endpoint("This description", "anyone", None),
@@ -184,6 +205,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         "admin",
         "office_trust.html",
         ("trust", "trust_days", "password"),
+    ),
+    "/office/passkeys": Endpoint(
+        "Whom the office group requires a passkey or security key of: `applies_to` ="
+        " `off`, `admins` or `everyone`; behind the password",
+        "admin",
+        "office_passkeys.html",
+        ("applies_to", "password"),
     ),
     "/browsers": Endpoint(
         "The own trusted browsers; POST removes one (`browser`: its id) or all (`all`)",
@@ -259,6 +287,11 @@ def _schema_name(template: str) -> str:
     return "".join(part.title() for part in PAGES[template].name.split("_")) + "Page"
 
 
+# Paths that name something that may not be there (a user, a passkey), or that are not
+# there while passkeys are off: 404.
+_MAY_BE_MISSING = ("/users/", "/passkeys/", "/office/passkeys")
+
+
 def _gate_statuses(who: Who) -> list[int]:
     """What the gate of a page answers instead of the page (see ``gates.py``)."""
     if who == "anyone":
@@ -305,7 +338,8 @@ def _get(path: str, endpoint: Endpoint) -> dict[str, Any]:
         }
     elif endpoint.get_may_pass:
         ok = {
-            "description": "The page's state, or `next` when this browser is trusted",
+            "description": "The page's state, or `next` when it has nothing to ask"
+            " (a trusted browser; a requirement switched off since)",
             "content": _json(
                 {"oneOf": [_page_ref(endpoint.page), {"$ref": "#/components/schemas/Next"}]}
             ),
@@ -313,7 +347,7 @@ def _get(path: str, endpoint: Endpoint) -> dict[str, Any]:
     else:
         ok = {"description": _REASONS[200], "content": _json(_page_ref(endpoint.page))}
     statuses = _gate_statuses(endpoint.who)
-    if path.startswith(("/users/", "/passkeys/")):
+    if path.startswith(_MAY_BE_MISSING):
         statuses.append(404)
     return {
         "summary": endpoint.summary,
@@ -343,7 +377,7 @@ def _post(path: str, endpoint: Endpoint) -> dict[str, Any]:
         statuses.add(429)
     if endpoint.fields == ():
         statuses.add(409)  # the finish steps: an enrollment that expired meanwhile
-    if path.startswith(("/users/", "/passkeys/")) or endpoint.post_may_not_find:
+    if path.startswith(_MAY_BE_MISSING) or endpoint.post_may_not_find:
         statuses.add(404)
     return {
         "summary": endpoint.summary,

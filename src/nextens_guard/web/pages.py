@@ -26,8 +26,10 @@ from .help_routes import HelpRoutes
 from .kit import Kit
 from .links import HOST_ROOT_KEY
 from .office_routes import OfficeRoutes
+from .passkey_policy_routes import PasskeyPolicyRoutes
 from .passkey_routes import PasskeyRoutes
 from .rendering import Rendering
+from .security_routes import SecurityRoutes
 from .trust_routes import TrustRoutes
 from .user_routes import UserRoutes
 
@@ -52,10 +54,12 @@ class GuardPages:
             routes=[
                 *UserRoutes(kit).routes(),
                 *PasskeyRoutes(kit).routes(),
+                *PasskeyPolicyRoutes(kit).routes(),
                 *HelpRoutes(kit).routes(),
                 *OfficeRoutes(kit).routes(),
                 *AdminRoutes(kit).routes(),
                 *TrustRoutes(kit).routes(),
+                *SecurityRoutes(kit).routes(),
                 Mount("/static", StaticFiles(packages=[("nextens_guard", "static")])),
             ],
             default=self._not_found,

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 from .. import login
 from ..backend import GuardUser
 from ..decision import Decision
+from ..services.passkey_policy import Need
 from ..services.webauthn import MAX_NAME_LENGTH, Outcome, clean_name
 from .api import Refusal
 from .detour import Detour, ErrorPage, FormAgain
@@ -34,6 +35,8 @@ _REFUSALS = {
     Outcome.CLONED: (400, "webauthn.error.cloned"),
     Outcome.DUPLICATE: (409, "webauthn.error.duplicate"),
     Outcome.BAD_NAME: (400, "webauthn.error.name"),
+    Outcome.LAST: (409, "webauthn.error.last"),
+    Outcome.REQUIRED: (409, "webauthn.error.required"),
 }
 
 
@@ -45,6 +48,7 @@ class PasskeyRoutes:
     def routes(self) -> list[BaseRoute]:
         route = self._kit.answers.route
         return [
+            route("/passkey", self.required),
             route(_LIST, self.list_page),
             route(f"{_LIST}/new", self.new, "GET", "POST"),
             route(f"{_LIST}/add", self.add, "GET", "POST"),
@@ -53,8 +57,9 @@ class PasskeyRoutes:
         ]
 
     async def _owner(self, request: Request) -> GuardUser:
-        """A verified user whose app is set up, when passkeys are on; else 404."""
-        user = await self._kit.gates.verified(request)
+        """A verified user whose app is set up, when passkeys are on; else 404. A user
+        whose office requires a passkey they do not have yet may add one too."""
+        user = await self._kit.gates.verified(request, adding_passkey=True)
         if not self._guard.webauthn.enabled:
             raise Detour(ErrorPage(404))
         if not await self._guard.enrollment.is_enrolled(user):
@@ -63,6 +68,26 @@ class PasskeyRoutes:
 
     def _login_id(self, request: Request, user: GuardUser) -> str:
         return login.current(request.session, user.id)
+
+    async def required(self, request: Request) -> Response:
+        """The step after the code when the office requires a passkey the user lacks:
+        why, and the way to add one; nothing else of the app opens before it."""
+        user = await self._kit.gates.for_step(request, Decision.PASSKEY)
+        policy = self._guard.passkey_policy
+        state = await self._guard.state_of(user.id)
+        if state.generation is not None and await policy.need(user) is not Need.ADD:
+            # Switched off since the code was given: the code counts as it always did.
+            await self._guard.passed(request.scope, user.id, state.generation)
+            return self._kit.rendering.go_on(
+                request, next_target(request, self._guard.settings.home_path)
+            )
+        rule = await policy.rule_for(user.office_id)
+        return self._kit.rendering.render(
+            request,
+            "passkey_required.html",
+            applies_to=rule.value,
+            add_url=guard_url(request, f"{_LIST}/new"),
+        )
 
     async def list_page(self, request: Request) -> Response:
         user = await self._owner(request)
@@ -73,14 +98,16 @@ class PasskeyRoutes:
             request,
             "passkeys.html",
             passkeys=await self._guard.webauthn.passkeys(user),
+            app=await self._guard.authenticators.app(user),
             add_url=guard_url(request, f"{_LIST}/new", keep_next=False),
             notice=self._kit.rendering.translator(request)(notice) if notice else None,
         )
 
     def _new_values(self, request: Request, name: str | None) -> dict[str, Any]:
+        # ``next`` goes along: a user the office sends here goes on to it once added.
         return {
-            "form_action": guard_url(request, f"{_LIST}/new", keep_next=False),
-            "add_action": guard_url(request, f"{_LIST}/add", keep_next=False),
+            "form_action": guard_url(request, f"{_LIST}/new"),
+            "add_action": guard_url(request, f"{_LIST}/add"),
             "cancel_url": guard_url(request, _LIST, keep_next=False),
             "name": name or "",
             "max_name_length": MAX_NAME_LENGTH,
@@ -127,6 +154,17 @@ class PasskeyRoutes:
         )
         if outcome is not Outcome.ACCEPTED:
             raise _refused(values, outcome, "name" if outcome is Outcome.BAD_NAME else None)
+        state = await self._guard.state_of(user.id)
+        if state.generation is not None and (
+            await self._guard.decide(user.id, request.session) is Decision.PASSKEY
+        ):
+            # The passkey the office required: the second step given, the app opens.
+            await self._guard.passed(
+                request.scope, user.id, state.generation, phishing_resistant=True
+            )
+            return self._kit.rendering.go_on(
+                request, next_target(request, self._guard.settings.home_path)
+            )
         return self._kit.rendering.go_on(
             request, guard_url(request, f"{_LIST}?done=added", keep_next=False)
         )
@@ -150,20 +188,17 @@ class PasskeyRoutes:
         await self._kit.forms.read(request, "passkey_remove.html", values)
         state = await self._guard.state_of(user.id)
         outcome = await self._guard.webauthn.remove(
-            user, passkey_id, required=state.required, address=client_address(request)
+            user,
+            passkey_id,
+            required=state.required,
+            passkey_required=await self._guard.passkey_policy.applies_to(user),
+            address=client_address(request),
         )
         if outcome is Outcome.NOT_FOUND:
             raise Detour(ErrorPage(404))
-        if outcome is Outcome.LAST:
-            raise Detour(
-                FormAgain(
-                    "passkey_remove.html",
-                    values,
-                    409,
-                    "webauthn.error.last",
-                    Refusal(_code("webauthn.error.last")),
-                )
-            )
+        if outcome in (Outcome.LAST, Outcome.REQUIRED):
+            status, key = _REFUSALS[outcome]
+            raise Detour(FormAgain("passkey_remove.html", values, status, key, Refusal(_code(key))))
         return self._kit.rendering.go_on(
             request, guard_url(request, f"{_LIST}?done=removed", keep_next=False)
         )
@@ -174,6 +209,7 @@ class PasskeyRoutes:
         values: dict[str, Any] = {
             "form_action": guard_url(request, "/verify"),
             "recover_url": guard_url(request, "/recover"),
+            "code_allowed": await self._guard.passkey_policy.need(user) is not Need.USE,
             "passkey_options": None,
             "passkey_action": guard_url(request, "/verify/passkey"),
             # The prompt shown again holds the code form, its trust checkbox included.
@@ -198,7 +234,9 @@ class PasskeyRoutes:
             raise Detour(
                 FormAgain("verify.html", values, status, key, Refusal(_code(key), "credential"))
             )
-        await self._guard.passed(request.scope, user.id, verified.generation)
+        await self._guard.passed(
+            request.scope, user.id, verified.generation, phishing_resistant=True
+        )
         return self._kit.rendering.go_on(
             request, next_target(request, self._guard.settings.home_path)
         )

@@ -60,8 +60,7 @@ class TrustCookie:
         generation = await self._guard.trust.use(user, cookie, address=client_address(request))
         if generation is None:
             return False
-        await self._guard.passed(request.scope, user.id, generation)
-        return True
+        return await self._guard.passed(request.scope, user.id, generation)
 
     async def trust(
         self, request: Request, user: GuardUser, generation: int, response: Response

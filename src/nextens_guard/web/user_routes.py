@@ -15,7 +15,9 @@ from starlette.routing import BaseRoute
 from ..attempts import Verdict
 from ..backend import GuardUser
 from ..decision import Decision
-from .detour import Detour, Elsewhere, ErrorPage
+from ..services.passkey_policy import Need
+from .api import Refusal
+from .detour import Detour, Elsewhere, ErrorPage, FormAgain
 from .forms import CODE_ERRORS, RESET_CODE_ERRORS, field, refused
 from .kit import Kit
 from .links import client_address, guard_url, next_target
@@ -159,18 +161,24 @@ class UserRoutes:
 
     async def verify(self, request: Request) -> Response:
         user = await self._kit.gates.for_step(request, Decision.VERIFY)
+        # An office that requires a passkey takes no code of a user who has one, and no
+        # trusted browser of anyone it applies to: both can be phished.
+        need = await self._guard.passkey_policy.need(user)
         values: dict[str, Any] = {
             "form_action": guard_url(request, "/verify"),
             "recover_url": guard_url(request, "/recover"),
-            "trust_days": await self._trust.days_offered(user),
+            "trust_days": await self._trust.days_offered(user) if need is Need.NONE else None,
+            "code_allowed": need is not Need.USE,
             # A passkey answers the prompt too, when the user has one.
             **await passkey_prompt(self._kit, request, user),
         }
         if request.method == "GET":
-            if await self._trust.passes(request, user):
+            if need is Need.NONE and await self._trust.passes(request, user):
                 return self._kit.rendering.go_on(request, self._next(request))
             return self._kit.rendering.render(request, "verify.html", **values)
         form = await self._kit.forms.read(request, "verify.html", values)
+        if need is Need.USE:
+            raise _passkey_only(values)
         attempt = await self._guard.verification.verify(
             user, field(form, "code"), client_address(request)
         )
@@ -178,7 +186,9 @@ class UserRoutes:
             raise Detour(Elsewhere(guard_url(request, _ENROLL)))
         if not attempt.accepted or attempt.generation is None:
             raise refused("verify.html", values, attempt, CODE_ERRORS)
-        await self._guard.passed(request.scope, user.id, attempt.generation)
+        if not await self._guard.passed(request.scope, user.id, attempt.generation):
+            # A passkey was added in another browser since the prompt was shown.
+            raise _passkey_only({**values, "code_allowed": False, "trust_days": None})
         answer = self._kit.rendering.go_on(request, self._next(request))
         if values["trust_days"] and checked(field(form, "trust")):
             await self._trust.trust(request, user, attempt.generation, answer)
@@ -221,3 +231,16 @@ class UserRoutes:
                 if len(names) == _ADMINS_NAMED:
                     break
         return ", ".join(names) or None
+
+
+def _passkey_only(values: dict[str, Any]) -> Detour:
+    """The prompt again, for a code its office no longer takes of this user."""
+    return Detour(
+        FormAgain(
+            "verify.html",
+            {**values, "code_allowed": False},
+            409,
+            "passkey_policy.use_passkey",
+            Refusal("passkey_required", "code"),
+        )
+    )
