@@ -247,7 +247,7 @@ def test_a_reset_or_a_recovery_removes_her_passkeys_with_the_app(spa: Spa) -> No
     spa.browser.login("rosa")
     _, reset_code = spa.enroll()
     add_passkey(spa, SoftAuthenticator())
-    prompt = log_in_again(spa)
+    prompt = prompt_again(spa)
     assert prompt["passkey_options"] is not None
 
     recovered = spa.post("/2fa/recover", reset_code=reset_code)

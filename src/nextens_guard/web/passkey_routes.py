@@ -206,14 +206,18 @@ class PasskeyRoutes:
     async def verify(self, request: Request) -> Response:
         """The code prompt answered with a passkey: verified exactly as with a code."""
         user = await self._kit.gates.for_step(request, Decision.VERIFY)
+        need = await self._guard.passkey_policy.need(user)
         values: dict[str, Any] = {
             "form_action": guard_url(request, "/verify"),
             "recover_url": guard_url(request, "/recover"),
-            "code_allowed": await self._guard.passkey_policy.need(user) is not Need.USE,
+            "code_allowed": need is not Need.USE,
             "passkey_options": None,
             "passkey_action": guard_url(request, "/verify/passkey"),
-            # The prompt shown again holds the code form, its trust checkbox included.
-            "trust_days": await TrustCookie(self._guard).days_offered(user),
+            # The prompt shown again holds the code form, its trust checkbox included
+            # when the office's rule leaves trust to the user.
+            "trust_days": (
+                await TrustCookie(self._guard).days_offered(user) if need is Need.NONE else None
+            ),
         }
         if request.method == "GET":
             values.update(await passkey_prompt(self._kit, request, user))
