@@ -324,9 +324,9 @@ def test_recent_sign_ins_show_time_browser_address_and_outcome(user: Browser) ->
 
     sign_ins = Spa(user).state("/2fa/security")["sign_ins"]
 
-    assert [(s["event"], s["outcome"], s["browser"]) for s in sign_ins] == [
-        ("verified", "passed", "Firefox · Windows"),
-        ("code_failed", "failed", "Safari · iOS"),
+    assert [(s["event"], s["method"], s["outcome"], s["browser"]) for s in sign_ins] == [
+        ("verified", "code", "passed", "Firefox · Windows"),
+        ("code_failed", None, "failed", "Safari · iOS"),
     ]
     assert all(s["at"] and s["address"] for s in sign_ins)
     page = user.get("/2fa/security").text
@@ -393,11 +393,49 @@ def test_logins_close_together_count_in_one_row_per_browser(user: Browser) -> No
     verified = [r for r in events_of(user, "rosa") if r.event == "verified"]
 
     assert sorted(r.detail for r in verified) == [
-        "browser=Firefox · Windows; repeated=3",
-        "browser=Safari · iOS",
+        "method=code; browser=Firefox · Windows; repeated=3",
+        "method=code; browser=Safari · iOS",
     ]
     sign_ins = Spa(user).state("/2fa/security")["sign_ins"]
     assert [s["browser"] for s in sign_ins] == ["Firefox · Windows", "Safari · iOS"]
+
+
+def test_recent_sign_ins_say_whether_the_code_or_a_passkey_was_used(parts: Parts) -> None:
+    passkeys = {"webauthn_rp_id": RP_ID, "webauthn_origins": [ORIGIN]}
+    with (
+        browser(parts.app(**passkeys), parts.clock) as rosa,
+        browser(parts.app(**passkeys), parts.clock) as ruben,
+    ):
+        spa = Spa(rosa)
+        secret = enrolled_rosa(spa)
+        key = SoftAuthenticator()
+        add_passkey(spa, key, "Telefoon Rosa")
+        log_in_with_code(rosa, "rosa", secret)
+        rosa.post("/logout")
+        rosa.login("rosa")
+        rosa.clock.advance(60)
+        prompt = spa.state("/2fa/verify")
+        assert answer_prompt(spa, key.get(prompt["passkey_options"], origin=ORIGIN)).json() == {
+            "next": "/"
+        }
+        ruben.login("ruben")
+        ruben.enroll()
+
+        sign_ins = security(spa)["sign_ins"]
+        page = rosa.get("/2fa/security").text
+        admins_list = ruben.get("/2fa/office").text
+
+    assert [(s["event"], s["method"]) for s in sign_ins[:2]] == [
+        ("verified", "passkey"),
+        ("verified", "code"),
+    ]
+    assert 'data-method="passkey"' in page
+    assert 'data-method="code"' in page
+    assert "Passkey of beveiligingssleutel" in page
+    assert "Code uit de app" in page
+    assert "Code of passkey geaccepteerd" not in page
+    assert "Passkey of beveiligingssleutel geaccepteerd" in admins_list
+    assert "Code uit de app geaccepteerd" in admins_list
 
 
 def test_the_passkeys_page_shows_the_apps_name_too(spa: Spa) -> None:

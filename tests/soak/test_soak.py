@@ -76,12 +76,14 @@ async def read_database(database_url: str) -> tuple[dict[str, int], list[Row]]:
             counted = await connection.execute(
                 text(f"SELECT event, detail FROM {events_table}")  # noqa: S608
             )
-            # A row that folded repeats of itself says so: ``repeated=N`` in its detail.
+            # A row that folded repeats of itself says so: its detail ends in ``repeated=N``
+            # (after the sign-in's method, when it names one).
             events: dict[str, int] = {}
             for event, detail in counted.all():
-                times = str(detail or "").removeprefix("repeated=")
+                last = str(detail or "").rpartition("; ")[2]
+                times = last.removeprefix("repeated=")
                 events[str(event)] = events.get(str(event), 0) + (
-                    int(times) if times.isdigit() and times != str(detail or "") else 1
+                    int(times) if times.isdigit() and times != last else 1
                 )
             result = await connection.execute(
                 text(

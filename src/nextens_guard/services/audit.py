@@ -17,11 +17,15 @@ from .browsers import user_agent_summary
 
 __all__ = [
     "BROWSER_DETAIL",
+    "METHOD_DETAIL",
     "SIGN_IN_KINDS",
     "Audit",
     "AuditEvent",
     "EventKind",
+    "Method",
     "browser_of",
+    "event_key",
+    "method_of",
     "user_agent_of_request",
 ]
 
@@ -98,6 +102,21 @@ SIGN_IN_KINDS = frozenset(
 BROWSER_DETAIL = "browser="
 
 
+class Method(enum.StrEnum):
+    """What passed the second step of a VERIFIED event."""
+
+    CODE = "code"
+    PASSKEY = "passkey"
+
+
+# A VERIFIED event names its method in the detail rather than being a kind of its own:
+# the host's hook and any report of logins built on it keep reading one kind
+# for "the second step passed", and folding (see FOLDED_KINDS) compares the whole
+# detail, so a code and a passkey from one browser still fold apart. Rows written before
+# the method was stored name none, and the pages say "code or passkey" for those.
+METHOD_DETAIL = "method="
+
+
 # The browser's User-Agent of the guard page being served, for the hook: a mail
 # saying "a new phone was set up from Firefox on Windows" helps a user spot what they did
 # not do. The guard's pages set it around each request (web/pages.py); everything else
@@ -122,16 +141,30 @@ def user_agent_of_request(raw: bytes | None) -> Iterator[None]:
         _USER_AGENT.reset(token)
 
 
-def browser_of(detail: str) -> str:
-    """The browser a stored sign-in names in its detail; empty when it names none."""
+def _detail_part(detail: str, prefix: str) -> str:
     return next(
-        (
-            part.removeprefix(BROWSER_DETAIL)
-            for part in detail.split("; ")
-            if part.startswith(BROWSER_DETAIL)
-        ),
+        (part.removeprefix(prefix) for part in detail.split("; ") if part.startswith(prefix)),
         "",
     )
+
+
+def browser_of(detail: str) -> str:
+    """The browser a stored sign-in names in its detail; empty when it names none."""
+    return _detail_part(detail, BROWSER_DETAIL)
+
+
+def method_of(detail: str) -> Method | None:
+    """The method a stored VERIFIED event names in its detail; None for an older row."""
+    try:
+        return Method(_detail_part(detail, METHOD_DETAIL))
+    except ValueError:
+        return None
+
+
+def event_key(event: str, detail: str) -> str:
+    """The catalog key that names a stored event, a passed sign-in by its method."""
+    method = method_of(detail) if event == EventKind.VERIFIED else None
+    return f"event.{event}_{method}" if method else f"event.{event}"
 
 
 def _with_browser(detail: str) -> str:
@@ -184,7 +217,14 @@ class Audit:
         self._hook = hook
 
     async def own(
-        self, kind: EventKind, user: GuardUser, *, address: str, at: datetime, outcome: str = "ok"
+        self,
+        kind: EventKind,
+        user: GuardUser,
+        *,
+        address: str,
+        at: datetime,
+        outcome: str = "ok",
+        detail: str = "",
     ) -> None:
         """An event a user caused about themselves."""
         await self.record(
@@ -196,6 +236,7 @@ class Audit:
                 subject_id=user.id,
                 office_id=user.office_id,
                 address=address,
+                detail=detail,
                 subject_username=user.username,
                 subject_name=user.label,
             )
@@ -260,7 +301,13 @@ class Audit:
     async def record(self, event: AuditEvent) -> None:
         """Store the event (a repeat folded, see :data:`FOLDED_KINDS`), then tell the
         host's hook; a failing hook never breaks the request."""
-        foldable = event.kind in FOLDED_KINDS and not event.detail and event.office_id
+        # A method is the one detail a repeat may carry: any other detail is particular
+        # to its event, and stays a row of its own.
+        foldable = (
+            event.kind in FOLDED_KINDS
+            and (not event.detail or event.detail.startswith(METHOD_DETAIL))
+            and event.office_id
+        )
         detail = _with_browser(event.detail) if event.kind in SIGN_IN_KINDS else event.detail
         record = AuditRecord(
             at=event.at,

@@ -16,7 +16,7 @@ from datetime import datetime
 from ..backend import GuardUser
 from ..settings import GuardSettings
 from ..store.base import Store
-from .audit import SIGN_IN_KINDS, Audit, AuditEvent, EventKind, browser_of
+from .audit import SIGN_IN_KINDS, Audit, AuditEvent, EventKind, Method, browser_of, method_of
 from .webauthn import clean_name
 
 __all__ = ["RECENT_SIGN_INS", "App", "AuthenticatorService", "Renamed", "SignIn"]
@@ -52,6 +52,8 @@ class SignIn:
     passed: bool
     browser: str
     address: str | None
+    # What passed a VERIFIED sign-in; None for any other, and for rows stored before.
+    method: Method | None = None
 
 
 class AuthenticatorService:
@@ -133,6 +135,7 @@ class AuthenticatorService:
                 passed=record.event in _PASSED and record.outcome == "ok",
                 browser=browser_of(record.detail),
                 address=record.address,
+                method=method_of(record.detail) if record.event == EventKind.VERIFIED else None,
             )
             for record in records
         ]

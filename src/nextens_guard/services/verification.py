@@ -12,7 +12,7 @@ from ..ephemeral.base import Ephemeral, Purpose
 from ..settings import GuardSettings
 from ..store.base import Store
 from .attempts_log import AttemptLog
-from .audit import Audit, EventKind
+from .audit import METHOD_DETAIL, Audit, EventKind, Method
 
 __all__ = ["SECRET_PURPOSE", "CodeChecker", "VerificationService"]
 
@@ -81,5 +81,11 @@ class VerificationService:
         if record.confirmed_at is not None:
             # The app's own last use: a passkey's sign-in moves last_verified_at too.
             await self._store.touch_app(user.id, confirmed_at=record.confirmed_at, now=now)
-        await self._audit.own(EventKind.VERIFIED, user, address=address, at=now)
+        await self._audit.own(
+            EventKind.VERIFIED,
+            user,
+            address=address,
+            at=now,
+            detail=f"{METHOD_DETAIL}{Method.CODE}",
+        )
         return Attempt(Verdict.ACCEPTED, generation=record.generation)

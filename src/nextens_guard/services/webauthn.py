@@ -47,7 +47,7 @@ from ..crypto import DecryptionError, Envelope
 from ..ephemeral.base import Ephemeral
 from ..settings import GuardSettings
 from ..store.base import PasskeyRecord, Store
-from .audit import Audit, AuditEvent, EventKind
+from .audit import METHOD_DETAIL, Audit, AuditEvent, EventKind, Method
 from .trust import TrustService
 
 __all__ = ["CREDENTIAL_PURPOSE", "MAX_NAME_LENGTH", "Outcome", "Passkey", "WebAuthnService"]
@@ -379,7 +379,13 @@ class WebAuthnService:
         if enrollment is None or not enrollment.enrolled:
             return Verified(Outcome.NOT_ENROLLED)
         await self._store.touch_verified(user.id, now=now)
-        await self._audit.own(EventKind.VERIFIED, user, address=address, at=now)
+        await self._audit.own(
+            EventKind.VERIFIED,
+            user,
+            address=address,
+            at=now,
+            detail=f"{METHOD_DETAIL}{Method.PASSKEY}",
+        )
         return Verified(Outcome.ACCEPTED, enrollment.generation)
 
     async def _refused(self, user: GuardUser, address: str, exc: Exception) -> Outcome:

@@ -243,10 +243,12 @@ _APP: dict[str, Any] = {
 }
 _SIGN_IN: dict[str, Any] = {
     "type": "object",
-    "required": ["at", "event", "outcome", "browser", "address"],
+    "required": ["at", "event", "method", "outcome", "browser", "address"],
     "properties": {
         "at": {"type": "string", "format": "date-time"},
         "event": _STRING,
+        # What passed a "verified" sign-in; null for other events and older sign-ins.
+        "method": {"enum": ["code", "passkey", None]},
         "outcome": {"enum": ["passed", "failed"]},
         # "Firefox · Windows"; empty when the browser named none we know.
         "browser": _STRING,
@@ -269,6 +271,7 @@ def _sign_in(sign_in: SignIn) -> dict[str, Any]:
     return {
         "at": sign_in.at.isoformat(),
         "event": sign_in.event,
+        "method": sign_in.method.value if sign_in.method else None,
         "outcome": "passed" if sign_in.passed else "failed",
         "browser": sign_in.browser,
         "address": sign_in.address,

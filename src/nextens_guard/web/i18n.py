@@ -86,6 +86,8 @@ RUNTIME_KEYS = (
     "event.enrollment_started",
     "event.enrolled",
     "event.verified",
+    "event.verified_code",
+    "event.verified_passkey",
     "event.code_failed",
     "event.reset_code_failed",
     "event.password_failed",
@@ -108,6 +110,9 @@ RUNTIME_KEYS = (
     "event.authenticator_renamed",
     "event.passkey_policy_changed",
     # Whom an office requires a passkey of, by rule (services/passkey_policy.py).
+    # How a sign-in passed, on the user's security page (services/audit.py, Method).
+    "security.how.code",
+    "security.how.passkey",
     "passkey_policy.status_off",
     "passkey_policy.status_admins",
     "passkey_policy.status_everyone",

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from ..backend import GuardUser
 from ..reset_codes import format_reset_code
+from ..services.audit import event_key
 from ..services.office import OfficeStatus
 from ..services.people import named
 from .api import Refusal
@@ -79,6 +80,7 @@ class OfficeRoutes:
             passkeys_on=self._guard.webauthn.enabled,
             passkeys_required_of=(await self._guard.passkey_policy.rule_for(user.office_id)).value,
             events=events,
+            event_key=event_key,
             people=await named(
                 self._guard.backend, (i for e in events for i in (e.subject_id, e.actor_id))
             ),
