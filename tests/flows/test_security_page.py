@@ -4,6 +4,7 @@ latest sign-ins; and renaming the app and a passkey from it."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -436,6 +437,65 @@ def test_recent_sign_ins_say_whether_the_code_or_a_passkey_was_used(parts: Parts
     assert "Code of passkey geaccepteerd" not in page
     assert "Passkey of beveiligingssleutel geaccepteerd" in admins_list
     assert "Code uit de app geaccepteerd" in admins_list
+
+
+# Removing from the security page
+
+
+def test_removing_a_passkey_from_the_security_page_comes_back_to_it(spa: Spa) -> None:
+    enrolled_rosa(spa)
+    add_passkey(spa, SoftAuthenticator(), "YubiKey")
+    rosa = spa.browser
+    (href,) = re.findall(r'href="([^"]+/remove[^"]*)"', rosa.get("/2fa/security").text)
+    confirm = html.unescape(href)
+    page = rosa.get(confirm).text
+    assert 'href="/2fa/security"' in page  # cancel goes back there too
+
+    removed = rosa.submit(confirm)
+
+    assert location(removed) == "/2fa/security?done=passkey_removed"
+    back = rosa.get(location(removed)).text
+    assert "YubiKey" not in back
+    assert "De passkey is verwijderd." in back
+
+
+def test_removing_a_trusted_browser_from_the_security_page_comes_back_to_it(
+    parts: Parts,
+) -> None:
+    with browser(parts.app(), parts.clock) as ruben, browser(parts.app(), parts.clock) as rosa:
+        ruben.login("ruben")
+        ruben.enroll()
+        allow_trust(ruben)
+        rosa.login("rosa")
+        secret, _ = rosa.enroll()
+        rosa.post("/logout")
+        rosa.login("rosa")
+        rosa.clock.advance(30)
+        assert rosa.submit("/2fa/verify", code=rosa.code(secret), trust="on").status_code == 303
+        page = rosa.get("/2fa/security").text
+        (action,) = set(re.findall(r'<form method="post" action="([^"]+/browsers[^"]*)"', page))
+        (trusted,) = re.findall(r'data-trusted-browser="([^"]+)"', page)
+
+        removed = rosa.client.post(
+            html.unescape(action),
+            data={"csrf_token": rosa.csrf_token("/2fa/security"), "browser": trusted},
+        )
+
+        assert location(removed) == "/2fa/security?done=browser_removed"
+        back = rosa.get(location(removed)).text
+        assert "data-no-trusted-browsers" in back
+        assert "Die browser vraagt bij de volgende inlog weer om de code." in back
+
+
+def test_a_removal_never_goes_back_to_another_site(spa: Spa) -> None:
+    enrolled_rosa(spa)
+    add_passkey(spa, SoftAuthenticator(), "YubiKey")
+    passkey = passkey_id(spa, "YubiKey")
+    confirm = f"/2fa/passkeys/{passkey}/remove?next=//evil.example/2fa/security"
+
+    removed = spa.browser.submit(confirm)
+
+    assert location(removed) == "/2fa/passkeys?done=removed"
 
 
 def test_the_passkeys_page_shows_the_apps_name_too(spa: Spa) -> None:

@@ -6,6 +6,8 @@ host's own root path is kept under ``HOST_ROOT_KEY`` when a request enters the p
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import HTTPConnection
 
 from ..http import address_key, local_target, with_query
@@ -19,6 +21,7 @@ __all__ = [
     "host_root",
     "login_url",
     "next_target",
+    "returning",
 ]
 
 HOST_ROOT_KEY = "nextens_guard.host_root"
@@ -43,6 +46,16 @@ def guard_url(request: HTTPConnection, path: str, *, keep_next: bool = True) -> 
     """The guard page at ``path``, passing this request's ``next`` on unless told not to."""
     target = request.query_params.get("next") if keep_next else None
     return with_query(f"{request.scope.get('root_path', '')}{path}", next=target)
+
+
+def returning(request: HTTPConnection, done: str) -> str | None:
+    """The local ``next`` a change was opened with, told what was ``done`` there; None
+    without one. The security page lists passkeys and trusted browsers too, and a user who
+    removes one from it expects to be back on it, not on that list's own page."""
+    target = local_target(request.query_params.get("next"), "")
+    if not target:
+        return None
+    return f"{target}{'&' if '?' in target else '?'}{urlencode({'done': done})}"
 
 
 def login_url(request: HTTPConnection, login_path: str, home_path: str) -> str:

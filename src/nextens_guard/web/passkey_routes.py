@@ -16,13 +16,14 @@ from starlette.routing import BaseRoute
 from .. import login
 from ..backend import GuardUser
 from ..decision import Decision
+from ..http import local_target
 from ..services.passkey_policy import Need
 from ..services.webauthn import MAX_NAME_LENGTH, Outcome, clean_name
 from .api import Refusal
 from .detour import Detour, ErrorPage, FormAgain
 from .forms import PASSWORD_ERRORS, field, refused
 from .kit import Kit
-from .links import client_address, guard_url, next_target
+from .links import client_address, guard_url, next_target, returning
 from .trust_routes import TrustCookie
 
 __all__ = ["PasskeyRoutes"]
@@ -180,8 +181,10 @@ class PasskeyRoutes:
             raise Detour(ErrorPage(404))
         values: dict[str, Any] = {
             "passkey": passkey,
-            "form_action": guard_url(request, f"{_LIST}/{passkey_id}/remove", keep_next=False),
-            "cancel_url": guard_url(request, _LIST, keep_next=False),
+            "form_action": guard_url(request, f"{_LIST}/{passkey_id}/remove"),
+            "cancel_url": local_target(
+                request.query_params.get("next"), guard_url(request, _LIST, keep_next=False)
+            ),
         }
         if request.method == "GET":
             return self._kit.rendering.render(request, "passkey_remove.html", **values)
@@ -200,7 +203,9 @@ class PasskeyRoutes:
             status, key = _REFUSALS[outcome]
             raise Detour(FormAgain("passkey_remove.html", values, status, key, Refusal(_code(key))))
         return self._kit.rendering.go_on(
-            request, guard_url(request, f"{_LIST}?done=removed", keep_next=False)
+            request,
+            returning(request, "passkey_removed")
+            or guard_url(request, f"{_LIST}?done=removed", keep_next=False),
         )
 
     async def verify(self, request: Request) -> Response:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..backend import GuardUser
+from ..http import with_query
 from ..services.authenticators import Renamed
 from ..services.webauthn import MAX_NAME_LENGTH
 from .api import Refusal
@@ -27,6 +28,12 @@ from .links import client_address, guard_url
 __all__ = ["SecurityRoutes"]
 
 _PAGE = "/security"
+# What a change made from this page, or opened from it, says when it comes back here.
+_DONE = {
+    "renamed": "security.renamed",
+    "passkey_removed": "webauthn.removed",
+    "browser_removed": "trust.removed",
+}
 _RENAME = "authenticator_rename.html"
 
 
@@ -51,7 +58,8 @@ class SecurityRoutes:
         guard = self._guard
         app = await guard.authenticators.app(user)
         passkeys_on = guard.webauthn.enabled and app is not None
-        notice = request.query_params.get("done") == "renamed"
+        here = self._url(request, _PAGE)
+        notice = _DONE.get(request.query_params.get("done", ""))
         return self._kit.rendering.render(
             request,
             "security.html",
@@ -61,11 +69,13 @@ class SecurityRoutes:
             add_url=self._url(request, "/passkeys/new"),
             rename_app_url=self._url(request, "/app/rename"),
             browsers=await guard.trust.live(user.id),
-            remove_action=self._url(request, "/browsers"),
+            # Removing one ends back here (links.returning), not on the list's own page.
+            remove_action=with_query(self._url(request, "/browsers"), next=here),
+            remove_passkey_next=here,
             sign_ins=await guard.authenticators.recent_sign_ins(user),
             logout_everywhere_url=self._url(request, "/logout-everywhere"),
             reset_code_url=self._url(request, "/office/reset-code"),
-            notice=self._kit.rendering.translator(request)("security.renamed") if notice else None,
+            notice=self._kit.rendering.translator(request)(notice) if notice else None,
         )
 
     def _rename_values(

@@ -21,7 +21,7 @@ from .api import Refusal
 from .detour import Detour, ErrorPage, FormAgain
 from .forms import field
 from .kit import Kit
-from .links import client_address, guard_url, host_root
+from .links import client_address, guard_url, host_root, returning
 
 if TYPE_CHECKING:
     from ..guard import Guard
@@ -234,4 +234,6 @@ class TrustRoutes:
         )
         if not removed and chosen != _ALL:
             raise Detour(ErrorPage(404, "trust.not_found"))
-        return self._kit.rendering.go_on(request, f"{action}?done=removed")
+        return self._kit.rendering.go_on(
+            request, returning(request, "browser_removed") or f"{action}?done=removed"
+        )
