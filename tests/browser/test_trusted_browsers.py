@@ -71,6 +71,10 @@ def test_an_admin_allows_trust_and_a_user_trusts_her_browser_until_she_removes_i
     ruben.page.get_by_role("link", name="rosa", exact=True).click()
     ruben.lands_on("/2fa/users/rosa")
     expect(ruben.page.locator("[data-trusted-browser]")).to_have_count(1)
+    # The whole row fits at 1000 px, its remove button too: nothing to scroll sideways for.
+    table = ruben.page.locator("[data-trusted-browsers]")
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    expect(ruben.page.locator("[data-remove-browser]")).to_be_in_viewport()
     ruben.shot("admin-list")
 
     rosa.page.locator("[data-remove-browser]").click()
