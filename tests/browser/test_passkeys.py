@@ -381,3 +381,78 @@ def test_a_security_key_and_the_app_code_live_side_by_side(
     rosa.sees_dashboard()
     signed = devtools.send("WebAuthn.getCredentials", {"authenticatorId": yubikey})
     assert signed["credentials"][0]["signCount"] >= 2
+
+
+def requires_a_passkey_of_everyone(admin: Person) -> None:
+    """An administrator's first login, then the office's passkey rule behind the password."""
+    album, admin.album = admin.album, None
+    admin.log_in()
+    admin.enrolls()
+    admin.album = album
+    admin.opens_office_settings()
+    admin.page.get_by_role("link", name="Passkey verplichten").click()
+    admin.lands_on("/2fa/office/passkeys")
+    admin.page.get_by_label("Iedere gebruiker van het kantoor").check()
+    admin.type_into("password", DEMO_PASSWORD)
+    admin.shot("office-setting")
+    admin.page.get_by_role("button", name="Opslaan").click()
+    admin.lands_on("/2fa/office")
+    expect(admin.page.get_by_role("status")).to_have_text(
+        "Iedere gebruiker moet nu een passkey of beveiligingssleutel gebruiken."
+    )
+
+
+def test_an_office_requires_a_passkey_and_rosa_adds_hers_after_her_code(
+    chromium: Browser, page: Page, passkey_app: RunningApp
+) -> None:
+    album = Album("nl-passkey-required")
+    plug_in(page, PHONE)
+    rosa = Person(username="rosa", page=page, app_url=passkey_app.url)
+    rosa.log_in()
+    rosa.enrolls()
+    rosa.log_out()
+    office = chromium.new_context(
+        locale=LOCALES["nl"], viewport=VIEWPORT, timezone_id="Europe/Amsterdam"
+    )
+    office.set_default_timeout(TIMEOUT_MS)
+    try:
+        ruben = Person(
+            username="ruben", page=office.new_page(), app_url=passkey_app.url, album=album
+        )
+        requires_a_passkey_of_everyone(ruben)
+    finally:
+        office.close()
+
+    # Her code still counts at this login, and leads her to add a passkey first.
+    rosa.log_in()
+    rosa.verifies()
+    rosa.lands_on("/2fa/passkey")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Voeg een passkey of beveiligingssleutel toe"
+    )
+    expect(page.locator("[data-passkey-required]")).to_have_attribute(
+        "data-passkey-required", "everyone"
+    )
+    rosa.album = album
+    rosa.shot("step")
+    page.get_by_role("link", name="Passkey of beveiligingssleutel toevoegen").click()
+    rosa.lands_on("/2fa/passkeys/new")
+    rosa.type_into("name", "Telefoon Rosa")
+    rosa.type_into("password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_role("button", name="Passkey aanmaken").click()
+    rosa.sees_dashboard()
+
+    # From now on the passkey lets her in, and her security page tells it from the code.
+    rosa.log_out()
+    rosa.log_in()
+    rosa.lands_on("/2fa/verify")
+    uses_passkey(rosa)
+    rosa.sees_dashboard()
+    rosa.open("/2fa/security")
+    expect(page.locator("[data-passkey-name]")).to_have_text(["Telefoon Rosa"])
+    how = page.locator("[data-sign-ins] tbody tr")
+    expect(how.nth(0)).to_contain_text("Passkey of beveiligingssleutel")
+    expect(how.nth(1)).to_contain_text("Code uit de app")
+    rosa.album = Album("nl-security")
+    rosa.shot("page")
