@@ -186,7 +186,8 @@ class TwoFactorMiddleware:
             path in self._special_exact or path.startswith(self._special_prefixes)
         )
         try:
-            key = await sessions.key_for(scope)
+            # key_for written out: a verified request pays for no coroutine of ours.
+            key = sessions.key_of(await sessions.credential(scope))
             user_id = await self._host_backend.authenticated_user_id(scope)
         except Exception as exc:
             logger.warning("two-step check unavailable: %s", type(exc).__name__)

@@ -69,7 +69,8 @@ class OwnSessions:
         bound: int = DEFAULT_BOUND,
     ) -> None:
         self._ephemeral = ephemeral
-        self._credential = credential
+        # Public, so the middleware awaits it without a coroutine of ours around it.
+        self.credential = credential
         # A key of its own, derived from the secret key, so no other use of the secret
         # key ever yields a session's name.
         self._hash_key = hashlib.blake2b(
@@ -81,7 +82,7 @@ class OwnSessions:
 
     async def key_for(self, scope: Scope) -> str | None:
         """The name the session of the request's credential is kept under, or None."""
-        return self.key_of(await self._credential(scope))
+        return self.key_of(await self.credential(scope))
 
     def key_of(self, credential: str | None) -> str | None:
         """The name the session of ``credential`` is kept under; None for no credential."""

@@ -182,6 +182,10 @@ class WebAuthnService:
             for r in await self._records(user)
         ]
 
+    async def passkey(self, user: GuardUser, passkey_id: str) -> Passkey | None:
+        """One of the user's own passkeys; None for an id of nobody's or of another user."""
+        return next((p for p in await self.passkeys(user) if p.id == passkey_id), None)
+
     def _credential(self, record: PasskeyRecord) -> AttestedCredentialData | None:
         try:
             data = self._envelope.open(

@@ -9,6 +9,7 @@ new one and two processes racing each other get exactly one winner.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -107,6 +108,13 @@ class _UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def _record(kind: Any, row: Any) -> Any:
+    """One of the store's records from a row whose columns bear its fields' names: the
+    tables are written after the records, so a field added to both needs no copying."""
+    mapping = row._mapping
+    return kind(**{field.name: mapping[field.name] for field in dataclasses.fields(kind)})
+
+
 def _utc(value: datetime) -> datetime:
     # A naive datetime is ambiguous, and guessing its zone would shift every window
     # of the guard by hours on a server that does not run in UTC.
@@ -138,17 +146,8 @@ def _repeats(detail: str) -> int:
 
 
 def _audit_record(row: Row[Any]) -> AuditRecord:
-    return AuditRecord(
-        at=row.at,
-        event=row.event,
-        outcome=row.outcome,
-        actor_id=row.actor_id,
-        subject_id=row.subject_id,
-        office_id=row.office_id,
-        address=row.address,
-        detail=row.detail,
-        id=row.id,
-    )
+    record: AuditRecord = _record(AuditRecord, row)
+    return record
 
 
 def _async_url(url: str) -> URL:
@@ -397,19 +396,8 @@ class SQLStore(Store):
     # Enrollments
 
     def _enrollment(self, row: Any) -> EnrollmentRecord:
-        return EnrollmentRecord(
-            user_id=row.user_id,
-            generation=row.generation,
-            secret=row.secret,
-            reset_code=row.reset_code,
-            confirmed_at=row.confirmed_at,
-            last_verified_at=row.last_verified_at,
-            pending_secret=row.pending_secret,
-            pending_reset_code=row.pending_reset_code,
-            pending_started_at=row.pending_started_at,
-            pending_code_ok_at=row.pending_code_ok_at,
-            pending_owner=row.pending_owner,
-        )
+        record: EnrollmentRecord = _record(EnrollmentRecord, row)
+        return record
 
     async def get_enrollment(self, user_id: str) -> EnrollmentRecord | None:
         t = self._enrollments
@@ -698,16 +686,7 @@ class SQLStore(Store):
         stmt = stmt.order_by(t.c.user_id).limit(limit)
         async with self._transaction("sealed_values") as conn:
             rows = (await conn.execute(stmt)).all()
-        return [
-            SealedValues(
-                user_id=row.user_id,
-                secret=row.secret,
-                reset_code=row.reset_code,
-                pending_secret=row.pending_secret,
-                pending_reset_code=row.pending_reset_code,
-            )
-            for row in rows
-        ]
+        return [_record(SealedValues, row) for row in rows]
 
     async def replace_sealed(
         self, changes: Sequence[tuple[SealedValues, SealedValues]]
@@ -766,19 +745,7 @@ class SQLStore(Store):
             result = await conn.execute(
                 select(t).where(t.c.user_id == user_id).order_by(t.c.added_at, t.c.id)
             )
-            return [
-                PasskeyRecord(
-                    id=row.id,
-                    user_id=row.user_id,
-                    name=row.name,
-                    lookup=row.lookup,
-                    credential=row.credential,
-                    sign_count=row.sign_count,
-                    added_at=row.added_at,
-                    last_used_at=row.last_used_at,
-                )
-                for row in result
-            ]
+            return [_record(PasskeyRecord, row) for row in result]
 
     async def use_passkey(
         self, user_id: str, passkey_id: str, *, seen_count: int, sign_count: int, now: datetime
@@ -977,16 +944,8 @@ class SQLStore(Store):
 
     @staticmethod
     def _trust(row: Any) -> TrustRecord:
-        return TrustRecord(
-            id=row.id,
-            user_id=row.user_id,
-            generation=int(row.generation),
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            last_used_at=row.last_used_at,
-            user_agent=row.user_agent,
-            address=row.address,
-        )
+        record: TrustRecord = _record(TrustRecord, row)
+        return record
 
     async def add_trust(self, record: TrustRecord, *, token_hash: str) -> None:
         async with self._transaction("add_trust") as conn:

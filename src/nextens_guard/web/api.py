@@ -307,6 +307,10 @@ def _offices(offices: Sequence[Office] | None) -> list[dict[str, str]]:
     return [_office(office) for office in offices or ()]
 
 
+def _linked_offices(values: Mapping[str, Any]) -> list[dict[str, str]]:
+    return _offices(values.get("linked_offices"))
+
+
 def last_verified_at(row: UserOverview) -> datetime | None:
     """When the user last typed a right code: at a login, else when setting it up."""
     record = row.record
@@ -458,7 +462,7 @@ PAGES: dict[str, PageView] = {
                 reset_code="reset_code",
                 reset_code_grouped="reset_code_grouped",
             ),
-            linked_offices=lambda values: _offices(values.get("linked_offices")),
+            linked_offices=_linked_offices,
         ),
     ),
     "verify.html": PageView(
@@ -619,7 +623,7 @@ PAGES: dict[str, PageView] = {
                 min_days="min_days",
                 max_days="max_days",
             ),
-            linked_offices=lambda values: _offices(values.get("linked_offices")),
+            linked_offices=_linked_offices,
         ),
     ),
     "office_passkeys.html": PageView(
@@ -632,7 +636,7 @@ PAGES: dict[str, PageView] = {
         },
         _with(
             _picked(action="form_action", applies_to="applies_to", choices="choices"),
-            linked_offices=lambda values: _offices(values.get("linked_offices")),
+            linked_offices=_linked_offices,
         ),
     ),
     "passkey_required.html": PageView(
@@ -671,7 +675,7 @@ PAGES: dict[str, PageView] = {
         {"action": _STRING, "linked_offices": _OFFICES},
         _with(
             _picked(action="form_action"),
-            linked_offices=lambda values: _offices(values.get("linked_offices")),
+            linked_offices=_linked_offices,
         ),
     ),
     "users.html": PageView(

@@ -174,9 +174,7 @@ class PasskeyRoutes:
         """Remove one, after a confirmation; never the last while the office requires it."""
         user = await self._owner(request)
         passkey_id = request.path_params["passkey_id"]
-        passkey = next(
-            (p for p in await self._guard.webauthn.passkeys(user) if p.id == passkey_id), None
-        )
+        passkey = await self._guard.webauthn.passkey(user, passkey_id)
         if passkey is None:
             raise Detour(ErrorPage(404))
         values: dict[str, Any] = {

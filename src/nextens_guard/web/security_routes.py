@@ -108,9 +108,7 @@ class SecurityRoutes:
     async def rename_passkey(self, request: Request) -> Response:
         user = await self._passkey_owner(request)
         passkey_id = request.path_params["passkey_id"]
-        passkey = next(
-            (p for p in await self._guard.webauthn.passkeys(user) if p.id == passkey_id), None
-        )
+        passkey = await self._guard.webauthn.passkey(user, passkey_id)
         # Another user's id is as unknown here as one that never existed.
         if passkey is None:
             raise Detour(ErrorPage(404))
