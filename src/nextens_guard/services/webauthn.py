@@ -47,7 +47,7 @@ from ..crypto import DecryptionError, Envelope
 from ..ephemeral.base import Ephemeral
 from ..settings import GuardSettings
 from ..store.base import PasskeyRecord, Store
-from .audit import METHOD_DETAIL, Audit, AuditEvent, EventKind, Method
+from .audit import METHOD_DETAIL, Audit, EventKind, Method
 from .trust import TrustService
 
 __all__ = ["CREDENTIAL_PURPOSE", "MAX_NAME_LENGTH", "Outcome", "Passkey", "WebAuthnService"]
@@ -314,7 +314,7 @@ class WebAuthnService:
         )
         if not await self._store.add_passkey(record):
             return Outcome.DUPLICATE
-        await self._audit.record(_event(EventKind.AUTHENTICATOR_ADDED, user, address, now))
+        await self._audit.own(EventKind.AUTHENTICATOR_ADDED, user, address=address, at=now)
         await self._end_trusts(user, address)
         return Outcome.ACCEPTED
 
@@ -363,15 +363,13 @@ class WebAuthnService:
         # Authenticators that keep no counter send 0 every time (most synced passkeys);
         # one that keeps one must move it forward, or a copy of it is in use.
         if (counter or record.sign_count) and counter <= record.sign_count:
-            await self._audit.record(
-                _event(
-                    EventKind.AUTHENTICATOR_CLONED,
-                    user,
-                    address,
-                    now,
-                    outcome="refused",
-                    detail=f"passkey={record.id}; counter={counter}; stored={record.sign_count}",
-                )
+            await self._audit.own(
+                EventKind.AUTHENTICATOR_CLONED,
+                user,
+                address=address,
+                at=now,
+                outcome="refused",
+                detail=f"passkey={record.id}; counter={counter}; stored={record.sign_count}",
             )
             return Verified(Outcome.CLONED)
         if not await self._store.use_passkey(
@@ -395,15 +393,13 @@ class WebAuthnService:
     async def _refused(self, user: GuardUser, address: str, exc: Exception) -> Outcome:
         # The library's reason ("Invalid origin", "Wrong RP ID hash") names no secret.
         reason = str(exc)[:120] if isinstance(exc, ValueError) else type(exc).__name__
-        await self._audit.record(
-            _event(
-                EventKind.PASSKEY_FAILED,
-                user,
-                address,
-                self._settings.now(),
-                outcome="rejected",
-                detail=reason,
-            )
+        await self._audit.own(
+            EventKind.PASSKEY_FAILED,
+            user,
+            address=address,
+            at=self._settings.now(),
+            outcome="rejected",
+            detail=reason,
         )
         return Outcome.REJECTED
 
@@ -432,8 +428,8 @@ class WebAuthnService:
             return Outcome.LAST
         if not await self._store.remove_passkey(user.id, passkey_id):
             return Outcome.NOT_FOUND
-        await self._audit.record(
-            _event(EventKind.AUTHENTICATOR_REMOVED, user, address, self._settings.now())
+        await self._audit.own(
+            EventKind.AUTHENTICATOR_REMOVED, user, address=address, at=self._settings.now()
         )
         await self._end_trusts(user, address)
         return Outcome.ACCEPTED
@@ -465,24 +461,3 @@ def _parse(response: object, kind: type[_Response]) -> _Response | None:
         # The library raises what its parsers raise (KeyError, TypeError, ValueError,
         # CBOR errors) for a malformed answer; each is the same refusal to the user.
         return None
-
-
-def _event(
-    kind: EventKind,
-    user: GuardUser,
-    address: str,
-    at: datetime,
-    *,
-    outcome: str = "ok",
-    detail: str = "",
-) -> AuditEvent:
-    return AuditEvent(
-        kind=kind,
-        outcome=outcome,
-        at=at,
-        actor_id=user.id,
-        subject_id=user.id,
-        office_id=user.office_id,
-        address=address,
-        detail=detail,
-    )
