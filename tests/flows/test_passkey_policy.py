@@ -270,3 +270,24 @@ def test_a_new_or_removed_passkey_ends_every_trusted_browser(parts: Parts, chang
         assert rosa.state("/2fa/browsers")["browsers"] == []
         log_in_again(rosa, "rosa")
         assert rosa.browser.get("/2fa/verify").status_code == 200
+
+
+def test_a_copy_of_a_session_sent_to_add_a_passkey_asks_for_the_code_after_logout(
+    parts: Parts,
+) -> None:
+    with two_people(parts) as (ruben, rosa):
+        verified(ruben, "ruben")
+        require(ruben, "everyone")
+        verified(rosa, "rosa")
+        assert sent_to(rosa, "/").startswith("/2fa/passkey")
+        cookies = rosa.browser.client.cookies
+        copy = dict(cookies.items())
+
+        rosa.browser.post("/logout")
+        cookies.clear()
+        for name, value in copy.items():
+            cookies.set(name, value)
+
+        # The copy neither adds a passkey nor reaches the app: the code first, again.
+        assert sent_to(rosa, "/").startswith("/2fa/verify")
+        assert rosa.get("/2fa/passkeys/new").status_code == 401
